@@ -1,0 +1,1 @@
+"""Ingest: sources, fetching, parsing and durable storing of raw items."""

@@ -1,0 +1,84 @@
+"""Settings, read from `DCC_*` environment variables (docs/settings.md lists them all).
+
+The embedded default needs none: SQLite under `var/`, the jobs table in the same database.
+Scale-out is chosen by setting `DCC_DATABASE_URL` and `DCC_QUEUE_URL`, never by code forks.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SOURCES_FILE = Path(__file__).parent / "ingest" / "default_sources.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DCC_", extra="ignore")
+
+    # Where the embedded database, attachments and the sources file live.
+    home: Path = Path("var")
+    # Empty means SQLite at `<home>/dcc.db`. PostgreSQL: postgresql://user@host/db
+    database_url: str = ""
+    # Empty means the embedded jobs table; nats://host:4222 selects NATS JetStream.
+    queue_url: str = ""
+    # The sources file kept in step with the database (`dcc sources add|remove` write both).
+    sources_file: Path | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Fetching limits (DESIGN §5): time, size, retries, politeness.
+    fetch_timeout_s: float = 20.0
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    fetch_retries: int = 2
+    fetch_host_delay_s: float = 1.0
+    fetch_user_agent: str = "DCC/0.1 (+https://github.com/dcc-project/dcc; command center feed reader)"
+    # Host names or CIDR ranges that may be fetched although private (for example an intranet
+    # feed). Sources can also allow it one by one (`allow_private = true`).
+    fetch_allowed_private: list[str] = Field(default_factory=list)
+
+    # Upload and ingest limits.
+    max_document_bytes: int = 1024 * 1024
+    max_file_bytes: int = 200 * 1024 * 1024
+
+    # Workers: how many items one job carries and how long a job may run before redelivery.
+    job_batch_size: int = 200
+    job_lease_s: float = 60.0
+    job_max_attempts: int = 5
+
+    @field_validator("fetch_allowed_private", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.home / 'dcc.db').resolve()}"
+
+    @property
+    def resolved_sources_file(self) -> Path:
+        return self.sources_file or self.home / "sources.toml"
+
+    @property
+    def is_embedded_queue(self) -> bool:
+        return not self.queue_url
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgresql:// URLs at psycopg 3 (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Storage: schema, engines, migrations and queries for SQLite and PostgreSQL."""

@@ -1,0 +1,156 @@
+"""The database schema, declared once for SQLite and PostgreSQL (SQLAlchemy Core).
+
+Alembic migrations (`store/migrations/`) create exactly this; `tests/store/test_migrations.py`
+checks that the two agree. Search indexes differ by dialect and live in the migration:
+an FTS5 table kept by triggers on SQLite, a generated tsvector column on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+# SQLite needs INTEGER (not BIGINT) for an autoincrementing rowid primary key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (STYLE rule 9).
+
+    SQLite keeps naive text, so values are converted to UTC on the way in and marked UTC on the
+    way out; PostgreSQL keeps timestamptz.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given; DCC stores timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("name", Text, nullable=False, default=""),
+    Column("lang", String(10)),
+    Column("country", String(2)),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("mapping", JSON, nullable=False, default=dict),
+    Column("interval_s", Integer, nullable=False, default=900),
+    Column("is_private_allowed", Boolean, nullable=False, default=False),
+    Column("is_enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    # HTTP validators for conditional GET.
+    Column("etag", Text),
+    Column("last_modified", Text),
+    # Health.
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("items_total", BigInteger, nullable=False, default=0),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source_id", String(100), nullable=False),
+    # The source's own id, or the canonical URL when it has none (DESIGN §2).
+    Column("external_id", Text, nullable=False),
+    Column("url", Text),
+    Column("title", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("author", Text),
+    Column("published_at", UTCDateTime),
+    Column("ingested_at", UTCDateTime, nullable=False),
+    # published_at when known, else ingested_at: the time lists and filters sort by.
+    Column("sort_at", UTCDateTime, nullable=False),
+    Column("lang", String(10)),
+    Column("country", String(2)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("kind", String(20), nullable=False, default="article"),
+    Column("extra", JSON, nullable=False, default=dict),
+    # Processing stage: "new" when stored raw, "processed" once the pipeline ran.
+    Column("stage", String(20), nullable=False, default="new"),
+    Column("processed_at", UTCDateTime),
+    UniqueConstraint("source_id", "external_id", name="uq_items_source_external"),
+)
+Index("ix_items_sort_at", items.c.sort_at)
+Index("ix_items_source_sort_at", items.c.source_id, items.c.sort_at)
+Index("ix_items_lang_sort_at", items.c.lang, items.c.sort_at)
+Index("ix_items_country_sort_at", items.c.country, items.c.sort_at)
+Index("ix_items_stage", items.c.stage, items.c.id)
+Index("ix_items_source_ingested_at", items.c.source_id, items.c.ingested_at)
+
+# The embedded job queue (jobs/sqlite.py). PostgreSQL deployments may use it too, but a
+# scale-out deployment normally uses NATS JetStream (jobs/nats.py).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("topic", String(100), nullable=False),
+    Column("payload", JSON, nullable=False),
+    # ready -> leased -> done, or back to ready on failure/lease expiry, or dead after too many.
+    Column("status", String(10), nullable=False, default="ready"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("leased_until", UTCDateTime),
+    Column("lease_owner", String(100)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("last_error", Text),
+)
+Index("ix_jobs_claim", jobs.c.topic, jobs.c.status, jobs.c.available_at)
+
+# Problems met while ingesting (a malformed line, a CAP failing its schema): kept so that an
+# administrator sees them in source health, not only the terminal that ran the ingest.
+ingest_problems = Table(
+    "ingest_problems",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source_id", String(100), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_ingest_problems_source", ingest_problems.c.source_id, ingest_problems.c.id)
