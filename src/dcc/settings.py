@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = 20 * 1024 * 1024
     fetch_retries: int = 2
     fetch_host_delay_s: float = 1.0
-    fetch_user_agent: str = "DCC/0.1 (+https://github.com/dcc-project/dcc; command center feed reader)"
+    fetch_user_agent: str = "DCC/0.1 (command center feed reader)"
     # Host names or CIDR ranges that may be fetched although private (for example an intranet
     # feed). Sources can also allow it one by one (`allow_private = true`).
     fetch_allowed_private: list[str] = Field(default_factory=list)

@@ -8,6 +8,7 @@ is claimed by moving it to `leased` with a deadline in one UPDATE; a claim whose
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Mapping, Sequence
@@ -72,10 +73,8 @@ class TableJobQueue(JobQueue):
             if remaining <= 0:
                 return []
             self._wakeup.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=min(_POLL_S, remaining))
-            except TimeoutError:
-                pass
 
     def _claim(self, topic: str, batch: int) -> list[Job]:
         now = datetime.now(tz=UTC)

@@ -112,7 +112,7 @@ def _create_sqlite_fts() -> None:
     op.execute(
         "CREATE VIRTUAL TABLE items_fts USING fts5("
         "title, text, content='items', content_rowid='id', "
-        "tokenize=\"unicode61 remove_diacritics 2\")"
+        'tokenize="unicode61 remove_diacritics 2")'
     )
     op.execute(
         "CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN "
