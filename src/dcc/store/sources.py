@@ -78,13 +78,14 @@ def list_health(conn: Connection, *, now: datetime | None = None) -> list[Source
     ]
 
 
-def due_sources(conn: Connection, *, now: datetime) -> list[Source]:
-    """Enabled URL sources whose interval has passed since their last attempt.
+def due_sources(conn: Connection, *, now: datetime) -> list[tuple[Source, datetime | None]]:
+    """Enabled URL sources whose interval has passed since their last attempt, each with
+    that attempt's time (for a claim that fails if another scheduler moved it).
 
     A source that keeps failing is retried less often (interval doubled per consecutive
     failure, at most 8 times its interval) so that a dead feed does not hammer its host.
     """
-    due: list[Source] = []
+    due: list[tuple[Source, datetime | None]] = []
     rows = conn.execute(select(sources).where(sources.c.is_enabled.is_(True))).all()
     for row in rows:
         if not str(row.url).startswith(("http://", "https://")):
@@ -94,7 +95,7 @@ def due_sources(conn: Connection, *, now: datetime) -> list[Source]:
             row.last_attempt_at is None
             or row.last_attempt_at + timedelta(seconds=row.interval_s * backoff) <= now
         ):
-            due.append(row_to_source(row))
+            due.append((row_to_source(row), row.last_attempt_at))
     return due
 
 

@@ -1,0 +1,49 @@
+# The one entry point (STYLE rule 13): make run, make test, make lint, make bench.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run init test test-fast lint format bench browser clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Create the database, load the default sources, serve on http://127.0.0.1:8000
+run: install
+	$(VENV)/bin/dcc init
+	$(VENV)/bin/dcc run
+
+init: install
+	$(VENV)/bin/dcc init
+
+## The whole suite (PostgreSQL/NATS parts run when DCC_TEST_POSTGRES_URL / DCC_TEST_NATS_URL are set)
+test: install
+	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest -m "not slow and not browser"
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+bench: install
+	$(PY) bench/ingest.py
+
+## Debian's chromium for the browser tests (needs root; CI runs this)
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

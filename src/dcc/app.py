@@ -1,0 +1,58 @@
+"""The web application, composed from routers; `dcc run` adds the workers to its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from dcc import __version__
+from dcc.context import Context
+from dcc.web import views
+from dcc.web.api import items as items_api
+from dcc.web.api import sources as sources_api
+from dcc.web.errors import install_error_handlers
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
+    """Build the app over an open context; with_workers also runs the scheduler and workers
+    in-process (the embedded one-laptop mode)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not with_workers:
+            yield
+            return
+        from dcc.runtime import run_workers
+
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_workers(ctx, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    app = FastAPI(
+        title="DCC API",
+        version=__version__,
+        description="Digital Command Center: items, search and sources.",
+        openapi_url="/api/v1/openapi.json",
+        # The interactive docs load their scripts from a CDN; the center may be air-gapped.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.context = ctx
+    install_error_handlers(app)
+    app.include_router(items_api.router, prefix="/api/v1")
+    app.include_router(sources_api.router, prefix="/api/v1")
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

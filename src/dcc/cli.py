@@ -1,0 +1,540 @@
+"""The `dcc` command line (DESIGN §4.3): thin commands that parse, call an action, respond.
+
+Bad usage or bad input exits with code 2 and a one-line reason on stderr. Long work shows a
+progress bar on a terminal and plain lines otherwise; `--json` where a script wants data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dcc.context import Context, open_context
+from dcc.errors import DCCError, QueryError, SourceConfigError
+from dcc.ingest import actions
+from dcc.ingest.local import FileOutcome, ingest_file, iter_files
+from dcc.ingest.source_config import read_sources_file, source_from_mapping
+from dcc.records import IngestReport, SourceKind
+from dcc.settings import DEFAULT_SOURCES_FILE, get_settings
+from dcc.store import sources as source_queries
+from dcc.store.items import count_items
+from dcc.store.search import SearchQuery, search
+
+app = typer.Typer(
+    help="DCC — Digital Command Center for digital and cyber diplomacy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="Manage the sources DCC watches.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Exit 2 with a one-line reason (DESIGN §4.3)."""
+    err.print(f"dcc: error: {' '.join(message.split())}", markup=False)
+    raise typer.Exit(code=2)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str, indent=2) + "\n")
+
+
+def context() -> Context:
+    try:
+        return open_context()
+    except DCCError as exc:
+        fail(str(exc))
+    except Exception as exc:  # an unreachable database is bad input from the user's side
+        fail(f"cannot open the database: {exc.__class__.__name__}: {exc}".splitlines()[0])
+
+
+# --- set-up ---------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    no_sources: Annotated[bool, typer.Option(help="Do not load the default source list.")] = False,
+) -> None:
+    """Create the database, migrate it, and load the default source list."""
+    ctx = context()
+    sources_file = ctx.settings.resolved_sources_file
+    if not no_sources and not sources_file.exists():
+        sources_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEFAULT_SOURCES_FILE, sources_file)
+    if sources_file.exists():
+        added, updated = actions.do_load_sources_file(ctx.engine, sources_file)
+        out.print(f"sources: {added} added, {updated} updated from {sources_file}")
+    out.print(f"database ready: {_safe_url(ctx.settings.resolved_database_url)}")
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Upgrade the database schema to the latest version."""
+    ctx = context()
+    out.print(f"database at the latest schema: {_safe_url(ctx.settings.resolved_database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password (secrets are never printed)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- serving --------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the command center with the scheduler and workers in one process."""
+    _serve(host, port, with_workers=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the web app and API only (workers run elsewhere: `dcc worker`)."""
+    _serve(host, port, with_workers=False)
+
+
+def _serve(host: str | None, port: int | None, *, with_workers: bool) -> None:
+    import uvicorn
+
+    from dcc.app import create_app
+
+    ctx = context()
+    settings = ctx.settings
+    host = host or settings.host
+    port = port or settings.port
+    web = create_app(ctx, with_workers=with_workers)
+    out.print(f"DCC command center on http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command()
+def worker(
+    no_scheduler: Annotated[
+        bool, typer.Option(help="Only run jobs; another process schedules sources.")
+    ] = False,
+) -> None:
+    """Run fetch and processing workers (and the scheduler) until interrupted."""
+    from dcc.runtime import run_workers_forever
+
+    ctx = context()
+    out.print("DCC worker started (Ctrl+C to stop)")
+    try:
+        asyncio.run(run_workers_forever(ctx, with_scheduler=not no_scheduler))
+    except DCCError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        out.print("worker stopped")
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+def _parse_mapping(pairs: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            fail(f"--map {pair!r} must look like field=column, for example text=tweet")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+@app.command()
+def ingest(
+    targets: Annotated[list[str], typer.Argument(help="Files, folders or http(s) URLs.")],
+    source: Annotated[
+        str | None, typer.Option("--source", help="Store items under this existing source.")
+    ] = None,
+    kind: Annotated[
+        SourceKind | None, typer.Option(help="Format, when it cannot be told from the file.")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="CSV column mapping: field=column.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Language of the items (ISO 639).")] = None,
+    country: Annotated[str | None, typer.Option(help="Country the source reports from.")] = None,
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow a URL on a private network (intranet feed).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+) -> None:
+    """Store the items of files, folders or URLs, once each (re-running adds nothing)."""
+    column_map = _parse_mapping(mapping or [])
+    ctx = context()
+    from dcc.runtime import queue_new_items
+
+    files: list[Path] = []
+    urls: list[str] = []
+    for target in targets:
+        if target.startswith(("http://", "https://")):
+            urls.append(target)
+            continue
+        try:
+            files.extend(iter_files(Path(target)))
+        except SourceConfigError as exc:
+            fail(str(exc))
+    if not files and not urls:
+        fail(f"nothing to ingest in {', '.join(targets)}")
+
+    outcomes: list[FileOutcome] = []
+    new_ids: list[int] = []
+    show_bar = err.is_terminal and not as_json
+    with _progress(show_bar) as progress:
+        task = progress.add_task("ingest", total=len(files) + len(urls)) if progress else None
+        for path in files:
+            if progress is not None and task is not None:
+                progress.update(task, description=path.name[:40])
+
+            def moved(report: IngestReport, ids: list[int]) -> None:
+                new_ids.extend(ids)
+
+            outcome = ingest_file(
+                ctx.engine,
+                path,
+                max_bytes=ctx.settings.max_file_bytes,
+                source_id=source,
+                kind=kind,
+                mapping=column_map,
+                lang=lang,
+                country=country.upper() if country else None,
+                on_batch=moved,
+            )
+            outcomes.append(outcome)
+            if progress is not None and task is not None:
+                progress.advance(task)
+            elif not as_json:
+                _print_outcome(outcome)
+        for url in urls:
+            outcome = asyncio.run(_ingest_one_url(ctx, url, source, kind, allow_private))
+            if outcome.outcome:
+                new_ids.extend(outcome.outcome.new_item_ids)
+            outcomes.append(outcome)
+            if progress is not None and task is not None:
+                progress.advance(task)
+            elif not as_json:
+                _print_outcome(outcome)
+    asyncio.run(queue_new_items(ctx, new_ids))
+
+    report = IngestReport()
+    for o in outcomes:
+        if o.outcome:
+            report = report.merged(o.outcome.report)
+    failed = [o for o in outcomes if o.error]
+    if as_json:
+        print_json(
+            {
+                "files": [
+                    {
+                        "path": str(o.path),
+                        "source": o.source_id,
+                        "error": o.error,
+                        "parsed": o.outcome.report.parsed if o.outcome else 0,
+                        "stored": o.outcome.report.stored if o.outcome else 0,
+                        "duplicates": o.outcome.report.duplicates if o.outcome else 0,
+                        "problems": [str(p) for p in o.outcome.report.problems]
+                        if o.outcome
+                        else [],
+                    }
+                    for o in outcomes
+                ],
+                "stored": report.stored,
+                "duplicates": report.duplicates,
+                "problems": len(report.problems),
+                "failed": len(failed),
+            }
+        )
+    else:
+        if show_bar:
+            for o in outcomes:
+                _print_outcome(o)
+        out.print(
+            f"total: {report.stored} new, {report.duplicates} already stored, "
+            f"{len(report.problems)} problems, {len(failed)} failed"
+        )
+    if failed and len(failed) == len(outcomes):
+        fail(failed[0].error or "nothing could be ingested")
+
+
+async def _ingest_one_url(
+    ctx: Context, url: str, source: str | None, kind: SourceKind | None, allow_private: bool
+) -> FileOutcome:
+    from dcc.ingest.fetch import Fetcher
+    from dcc.ingest.remote import ingest_url
+
+    async with Fetcher(ctx.settings) as fetcher:
+        try:
+            used, outcome = await ingest_url(
+                ctx.engine, fetcher, url, source_id=source, kind=kind, allow_private=allow_private
+            )
+        except DCCError as exc:
+            return FileOutcome(Path(url), source or "", None, error=str(exc))
+    return FileOutcome(Path(url), used.id, outcome)
+
+
+def _print_outcome(outcome: FileOutcome) -> None:
+    if outcome.error:
+        err.print(f"{outcome.path}: rejected: {outcome.error}", markup=False)
+        return
+    assert outcome.outcome is not None
+    r = outcome.outcome.report
+    out.print(
+        f"{outcome.path}: {r.stored} new, {r.duplicates} already stored, "
+        f"{len(r.problems)} problems (source {outcome.source_id})",
+        markup=False,
+    )
+    for problem in r.problems[:5]:
+        err.print(f"  {problem}", markup=False)
+    if len(r.problems) > 5:
+        err.print(f"  ... and {len(r.problems) - 5} more", markup=False)
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def _progress(show: bool) -> Any:
+    if not show:
+        return _NoProgress()
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def _parse_time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--{name} {value!r} is not an ISO 8601 date or time (for example 2026-11-01)")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="Words, \"phrases\", prefix*, -excluded.")] = "",
+    source: Annotated[list[str] | None, typer.Option(help="Only these sources.")] = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Only these languages.")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Only these countries.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this time (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this time (ISO 8601).")] = None,
+    sort: Annotated[str | None, typer.Option(help="time or relevance.")] = None,
+    page: Annotated[int, typer.Option(help="Page number.")] = 1,
+    per_page: Annotated[int, typer.Option(help="Results per page.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search stored items by full text and filters."""
+    if sort not in (None, "time", "relevance"):
+        fail(f"--sort {sort!r} must be 'time' or 'relevance'")
+    ctx = context()
+    request = SearchQuery(
+        text=query,
+        sources=tuple(source or ()),
+        langs=tuple(lang or ()),
+        countries=tuple(country or ()),
+        since=_parse_time(since, "since"),
+        until=_parse_time(until, "until"),
+        sort=sort,  # type: ignore[arg-type]  # checked above
+        page=page,
+        per_page=per_page,
+    )
+    try:
+        with ctx.engine.connect() as conn:
+            results = search(conn, request)
+    except QueryError as exc:
+        fail(str(exc))
+    if as_json:
+        from dcc.web.serialize import item_json
+
+        print_json(
+            {
+                "query": query,
+                "total": results.total,
+                "total_is_capped": results.is_total_capped,
+                "page": results.page,
+                "per_page": results.per_page,
+                "took_ms": round(results.took_ms, 1),
+                "items": [item_json(i) for i in results.items],
+            }
+        )
+        return
+    plus = "+" if results.is_total_capped else ""
+    out.print(f"{results.total:,}{plus} items ({results.took_ms:.0f} ms)")
+    for item in results.items:
+        when = item.published_at.strftime("%Y-%m-%d %H:%M") if item.published_at else "—"
+        title = item.title or item.text[:80]
+        out.print(f"[bold]{when}[/bold]  [{item.source_id}] {title}".replace("\n", " "))
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List sources."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        found = source_queries.list_sources(conn)
+    if as_json:
+        from dcc.web.serialize import source_json
+
+        print_json([source_json(s) for s in found])
+        return
+    table = Table("id", "kind", "lang", "country", "every", "url")
+    for s in found:
+        table.add_row(s.id, s.kind.value, s.lang or "", s.country or "",
+                      f"{s.interval_s // 60} min", s.url)
+    out.print(table)
+
+
+@sources_app.command("add")
+def sources_add(
+    source_id: Annotated[str, typer.Argument(help="A short id: lowercase, digits, - _ .")],
+    url: Annotated[str, typer.Argument(help="Feed or page URL (http/https) or a file path.")],
+    kind: Annotated[SourceKind, typer.Option(help="Format of the source.")] = SourceKind.RSS,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    lang: Annotated[str | None, typer.Option(help="Language (ISO 639).")] = None,
+    country: Annotated[str | None, typer.Option(help="Country (ISO 3166-1 alpha-2).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Tags (repeat).")] = None,
+    interval: Annotated[int, typer.Option(help="Seconds between fetches.")] = 900,
+    mapping: Annotated[list[str] | None, typer.Option("--map", help="CSV field=column.")] = None,
+    allow_private: Annotated[bool, typer.Option(help="May fetch a private address.")] = False,
+) -> None:
+    """Add a source (to the database and the sources file)."""
+    data: dict[str, Any] = {
+        "id": source_id,
+        "kind": kind.value,
+        "url": url,
+        "name": name,
+        "interval_s": interval,
+        "tags": tag or [],
+        "mapping": _parse_mapping(mapping or []),
+        "allow_private": allow_private,
+    }
+    if lang:
+        data["lang"] = lang
+    if country:
+        data["country"] = country.upper()
+    try:
+        definition = source_from_mapping(data, where="source")
+        if url.startswith(("http://", "https://")):
+            from dcc.ingest.netguard import check_url
+
+            check_url(url)
+        ctx = context()
+        actions.do_add_source(
+            ctx.engine, definition, sources_file=ctx.settings.resolved_sources_file
+        )
+    except DCCError as exc:
+        fail(str(exc))
+    out.print(f"added source {source_id}")
+
+
+@sources_app.command("remove")
+def sources_remove(source_id: Annotated[str, typer.Argument()]) -> None:
+    """Remove a source (its stored items are kept)."""
+    ctx = context()
+    try:
+        actions.do_remove_source(
+            ctx.engine, source_id, sources_file=ctx.settings.resolved_sources_file
+        )
+    except DCCError as exc:
+        fail(str(exc))
+    out.print(f"removed source {source_id} (its items are kept)")
+
+
+@sources_app.command("load")
+def sources_load(
+    path: Annotated[Path, typer.Argument(help="A sources TOML file.")],
+) -> None:
+    """Load (add or update) the sources of a TOML file."""
+    ctx = context()
+    try:
+        added, updated = actions.do_sync_sources(ctx.engine, read_sources_file(path))
+    except DCCError as exc:
+        fail(str(exc))
+    out.print(f"sources: {added} added, {updated} updated")
+
+
+@sources_app.command("health")
+def sources_health(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show each source's last success, last error, items per day and failures."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        health = source_queries.list_health(conn)
+    if as_json:
+        from dcc.web.serialize import health_json
+
+        print_json([health_json(h) for h in health])
+        return
+    table = Table("source", "status", "last success", "items/24h", "total", "failures", "last error")
+    for h in health:
+        status = "ok" if h.is_healthy else ("never fetched" if h.last_attempt_at is None
+                                            else "failing")
+        table.add_row(
+            h.source_id,
+            status,
+            h.last_success_at.strftime("%Y-%m-%d %H:%M") if h.last_success_at else "—",
+            str(h.items_last_day),
+            str(h.items_total),
+            str(h.consecutive_failures),
+            (h.last_error or "")[:60],
+        )
+    out.print(table)
+
+
+@app.command("stats")
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Count stored items."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        total = count_items(conn)
+    if as_json:
+        print_json({"items": total})
+    else:
+        out.print(f"{total:,} items stored")
+
+
+def main() -> None:
+    """Entry point: run the app, turning any DCCError that escaped into exit code 2."""
+    get_settings.cache_clear()
+    try:
+        app()
+    except DCCError as exc:
+        err.print(f"dcc: error: {exc}", markup=False)
+        sys.exit(2)

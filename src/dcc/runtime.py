@@ -1,0 +1,45 @@
+"""Start the background side: open the job queue, run workers until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+
+from dcc.context import Context
+from dcc.ingest.fetch import Fetcher
+from dcc.ingest.workers import IngestWorkers, publish_item_jobs
+from dcc.jobs.factory import open_job_queue
+
+
+async def queue_new_items(ctx: Context, item_ids: Sequence[int]) -> None:
+    """Queue processing for items a command stored (publish after commit)."""
+    if not item_ids:
+        return
+    queue = await open_job_queue(ctx.settings, ctx.engine)
+    try:
+        await publish_item_jobs(queue, item_ids, ctx.settings.job_batch_size)
+    finally:
+        await queue.close()
+
+
+async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool = True) -> None:
+    """Run the ingest workers (and scheduler) until `stop` is set."""
+    queue = await open_job_queue(ctx.settings, ctx.engine)
+    try:
+        async with Fetcher(ctx.settings) as fetcher:
+            workers = IngestWorkers(ctx.engine, queue, fetcher, ctx.settings)
+            await workers.run(stop, with_scheduler=with_scheduler)
+    finally:
+        await queue.close()
+
+
+async def run_workers_forever(ctx: Context, *, with_scheduler: bool = True) -> None:
+    """`dcc worker`: run until SIGINT or SIGTERM, then finish the jobs in hand and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await run_workers(ctx, stop, with_scheduler=with_scheduler)

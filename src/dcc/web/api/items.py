@@ -1,0 +1,94 @@
+"""/api/v1/items and /api/v1/search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy import Connection
+
+from dcc.store.items import get_item
+from dcc.store.search import MAX_PER_PAGE, SearchQuery, SearchResults, search
+from dcc.web.deps import aware, get_conn
+from dcc.web.serialize import item_json
+
+router = APIRouter(tags=["items"])
+Conn = Annotated[Connection, Depends(get_conn)]
+Multi = Annotated[list[str] | None, Query()]
+
+
+def _page(results: SearchResults, **echo: Any) -> dict[str, Any]:
+    return {
+        **echo,
+        "total": results.total,
+        "total_is_capped": results.is_total_capped,
+        "page": results.page,
+        "per_page": results.per_page,
+        "has_next": results.has_next,
+        "took_ms": round(results.took_ms, 1),
+        "items": [item_json(i) for i in results.items],
+    }
+
+
+@router.get("/items", summary="Latest items, newest first, with filters")
+def list_items(
+    conn: Conn,
+    source: Multi = None,
+    lang: Multi = None,
+    country: Multi = None,
+    kind: Multi = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+) -> dict[str, Any]:
+    query = SearchQuery(
+        sources=tuple(source or ()),
+        langs=tuple(lang or ()),
+        countries=tuple(country or ()),
+        kinds=tuple(kind or ()),
+        since=aware(since),
+        until=aware(until),
+        sort="time",
+        page=page,
+        per_page=per_page,
+    )
+    return _page(search(conn, query))
+
+
+@router.get("/items/{item_id}", summary="One item")
+def read_item(item_id: int, conn: Conn) -> dict[str, Any]:
+    item = get_item(conn, item_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail=f"no item with id {item_id}")
+    return item_json(item)
+
+
+@router.get("/search", summary="Full-text search with filters")
+def search_items(
+    conn: Conn,
+    q: Annotated[str, Query(max_length=500, description='words, "phrases", prefix*, -word')] = "",
+    source: Multi = None,
+    lang: Multi = None,
+    country: Multi = None,
+    kind: Multi = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: Literal["time", "relevance"] | None = None,
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+) -> dict[str, Any]:
+    query = SearchQuery(
+        text=q,
+        sources=tuple(source or ()),
+        langs=tuple(lang or ()),
+        countries=tuple(country or ()),
+        kinds=tuple(kind or ()),
+        since=aware(since),
+        until=aware(until),
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+    return _page(search(conn, query), query=q)

@@ -1,0 +1,40 @@
+"""API errors as {"error": {"code", "message"}} with the right status (DESIGN §4.4)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from dcc.errors import QueryError, SourceConfigError
+
+API_PREFIX = "/api/"
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(QueryError)
+    async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_query", str(exc)), status_code=400)
+
+    @app.exception_handler(SourceConfigError)
+    async def _source_error(_: Request, exc: SourceConfigError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_source", str(exc)), status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
+        message = f"{where}: {first.get('msg', 'invalid input')}" if where else "invalid input"
+        return JSONResponse(error_body("invalid_request", message), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
