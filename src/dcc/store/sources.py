@@ -61,7 +61,7 @@ def list_health(conn: Connection, *, now: datetime | None = None) -> list[Source
             select(items.c.source_id, func.count())
             .where(items.c.ingested_at >= now - timedelta(days=1))
             .group_by(items.c.source_id)
-        ).tuples()
+        ).all()
     )
     return [
         SourceHealth(
@@ -114,5 +114,5 @@ def recent_problems(conn: Connection, source_id: str, *, limit: int = 20) -> lis
         .where(ingest_problems.c.source_id == source_id)
         .order_by(ingest_problems.c.id.desc())
         .limit(limit)
-    ).tuples()
-    return list(rows)
+    ).all()
+    return [(row.location, row.message) for row in rows]
