@@ -1,0 +1,5 @@
+"""`python -m dcc` runs the command line."""
+
+from dcc.cli import main
+
+main()
