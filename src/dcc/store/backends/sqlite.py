@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Connection, and_, column, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    type_coerce,
+)
 
 from dcc.store.schema import items
 from dcc.store.search import TOTAL_CAP
@@ -16,6 +29,8 @@ if TYPE_CHECKING:
 # best *recent* matches, and bm25 over every match of a common word in millions of items would
 # take seconds. FTS5 yields matches by rowid, which follows ingest order, so this is cheap.
 RELEVANCE_WINDOW = 5_000
+# Filters selecting at most this many items are applied first (see _filter_first).
+FILTER_FIRST_LIMIT = 30_000
 
 
 items_fts = table("items_fts", column("rowid"), column("title"), column("text"))
@@ -44,41 +59,116 @@ class SqliteFts:
         query: SearchQuery,
     ) -> tuple[list[int], int, bool]:
         match = fts5_query(terms)
-        rowid = literal_column("items_fts.rowid")
-        matches = (
-            select(rowid.label("id")).select_from(items_fts).where(text("items_fts MATCH :match"))
-        )
         if conditions:
-            matches = matches.join(items, items.c.id == rowid).where(and_(*conditions))
-        newest = matches.order_by(rowid.desc())
-        offset = (query.page - 1) * query.per_page
-        if query.effective_sort == "time":
-            # Items are inserted roughly in time order, so rowid order is close to sort_at order
-            # but not equal (a backfill inserts old items late): sort the newest candidates by
-            # sort_at for the page.
-            window = newest.limit(TOTAL_CAP + 1).subquery()
-            page = (
-                select(window.c.id)
-                .join(items, items.c.id == window.c.id)
-                .order_by(items.c.sort_at.desc(), items.c.id.desc())
-                .limit(query.per_page)
-                .offset(offset)
-            )
-        else:
-            scored = (
-                newest.add_columns(literal_column("bm25(items_fts, 4.0, 1.0)").label("score"))
-                .limit(RELEVANCE_WINDOW)
-                .subquery()
-            )
-            page = (
-                select(scored.c.id)
-                .order_by(scored.c.score, scored.c.id.desc())
-                .limit(query.per_page)
-                .offset(offset)
-            )
-        ids = list(conn.execute(page, {"match": match}).scalars())
-        counted = select(literal_column("count(*)")).select_from(
-            newest.limit(TOTAL_CAP + 1).subquery()
-        )
-        total = int(conn.execute(counted, {"match": match}).scalar_one())
-        return ids, min(total, TOTAL_CAP), total > TOTAL_CAP
+            filtered = _filtered_rows(conn, conditions)
+            if filtered is not None:
+                return _filter_first(conn, match, filtered, query)
+        return _match_first(conn, match, conditions, query)
+
+
+def _match_first(
+    conn: Connection, match: str, conditions: list[ColumnElement[bool]], query: SearchQuery
+) -> tuple[list[int], int, bool]:
+    """Walk FTS matches newest first, checking filters on each: fast when the filters are
+    broad (most matches pass) or absent. One pass gives the candidates and the total."""
+    rowid = literal_column("items_fts.rowid")
+    params = {"match": match}
+    needs_items = bool(conditions) or query.effective_sort == "time"
+    candidates = select(rowid, _raw_sort_at() if needs_items else literal_column("''"))
+    candidates = candidates.select_from(items_fts)
+    if needs_items:
+        candidates = candidates.join(items, items.c.id == rowid)
+    candidates = (
+        candidates.where(text("items_fts MATCH :match"), *conditions)
+        .order_by(rowid.desc())
+        .limit(TOTAL_CAP + 1)
+    )
+    rows = [(row[0], row[1], 0.0) for row in conn.execute(candidates, params)]
+    if query.effective_sort == "relevance" and rows:
+        rows = _with_scores(conn, match, rows[:RELEVANCE_WINDOW]) + rows[RELEVANCE_WINDOW:]
+    return _page_of(rows, query), min(len(rows), TOTAL_CAP), len(rows) > TOTAL_CAP
+
+
+def _with_scores(
+    conn: Connection, match: str, rows: list[tuple[int, str, float]]
+) -> list[tuple[int, str, float]]:
+    """The rows with their bm25 scores, read over the rows' id range in one FTS pass."""
+    wanted = {row[0]: row for row in rows}
+    scored = conn.execute(
+        text(
+            "SELECT rowid, bm25(items_fts, 4.0, 1.0) FROM items_fts "
+            "WHERE items_fts MATCH :match AND rowid BETWEEN :low AND :high"
+        ),
+        {"match": match, "low": min(wanted), "high": max(wanted)},
+    )
+    return [
+        (row_id, wanted[row_id][1], float(score)) for row_id, score in scored if row_id in wanted
+    ]
+
+
+def _page_of(rows: Sequence[tuple[int, str, float]], query: SearchQuery) -> list[int]:
+    """The page of ids from (id, sort_at[, score]) rows given newest id first.
+
+    Items are inserted roughly in time order, so id order is close to sort_at order but not
+    equal (a backfill inserts old items late): time order sorts on sort_at itself.
+    """
+    offset = (query.page - 1) * query.per_page
+    if query.effective_sort == "time":
+        ordered = sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
+        return [row[0] for row in ordered[offset : offset + query.per_page]]
+    # bm25 is lower for better matches; ties go to the newer item.
+    ranked = sorted(rows, key=lambda row: (row[2], -row[0]))
+    return [row[0] for row in ranked[offset : offset + query.per_page]]
+
+
+def _raw_sort_at() -> ColumnElement[str]:
+    # Read as stored text: ISO strings in UTC sort correctly, and converting thousands of
+    # values to datetime objects would cost more than the query itself.
+    return type_coerce(items.c.sort_at, String)
+
+
+def _filtered_rows(
+    conn: Connection, conditions: list[ColumnElement[bool]]
+) -> list[tuple[int, str]] | None:
+    """(id, sort_at) of the items passing the filters when they are few, else None. The
+    count reads the filter indexes only, so a broad filter costs little to rule out."""
+    capped = select(literal_column("1")).select_from(items).where(and_(*conditions))
+    count = conn.execute(
+        select(func.count()).select_from(capped.limit(FILTER_FIRST_LIMIT + 1).subquery())
+    ).scalar_one()
+    if count > FILTER_FIRST_LIMIT:
+        return None
+    rows = conn.execute(select(items.c.id, _raw_sort_at()).where(and_(*conditions))).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _filter_first(
+    conn: Connection, match: str, filtered: list[tuple[int, str]], query: SearchQuery
+) -> tuple[list[int], int, bool]:
+    """Intersect a small filtered set with the FTS matches inside its id range.
+
+    SQLite's planner always drives a join from the FTS table, so a common word with a
+    selective filter (one country, the last week) would look up every match in `items`;
+    reading FTS rowids is a hundred times cheaper than those lookups.
+    """
+    if not filtered:
+        return [], 0, False
+    low = min(row[0] for row in filtered)
+    high = max(row[0] for row in filtered)
+    matched = set(
+        conn.execute(
+            text(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH :match "
+                "AND rowid BETWEEN :low AND :high"
+            ),
+            {"match": match, "low": low, "high": high},
+        ).scalars()
+    )
+    hits = sorted(
+        ((row_id, sort_at, 0.0) for row_id, sort_at in filtered if row_id in matched),
+        reverse=True,
+    )
+    if query.effective_sort == "relevance" and hits:
+        hits = _with_scores(conn, match, hits[:RELEVANCE_WINDOW])
+    total = len(hits)
+    return _page_of(hits, query), min(total, TOTAL_CAP), total > TOTAL_CAP
