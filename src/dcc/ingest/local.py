@@ -23,6 +23,7 @@ from dcc.ingest.actions import (
     do_record_fetch_success,
 )
 from dcc.ingest.fetch import read_file_limited
+from dcc.ingest.health import unusable_reason
 from dcc.ingest.sniff import detect_kind
 from dcc.ingest.sources import parse_content
 from dcc.records import IngestReport, Source, SourceKind
@@ -144,6 +145,10 @@ def ingest_file(
     except SourceError as exc:
         do_record_fetch_failure(engine, source.id, f"{path.name}: {exc}")
         return FileOutcome(path, source.id, None, error=str(exc))
+    reason = unusable_reason(outcome)
+    if reason is not None:
+        do_record_fetch_failure(engine, source.id, f"{path.name}: {reason}")
+        return FileOutcome(path, source.id, outcome, error=reason)
     do_record_fetch_success(engine, source.id)
     return FileOutcome(path, source.id, outcome)
 

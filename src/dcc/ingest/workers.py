@@ -21,6 +21,7 @@ from dcc.ingest.actions import (
     do_record_fetch_success,
 )
 from dcc.ingest.fetch import Fetcher
+from dcc.ingest.health import unusable_reason
 from dcc.ingest.sources import parse_content
 from dcc.jobs.base import TOPIC_PROCESS_ITEMS, Job, JobQueue
 from dcc.jobs.runner import run_jobs
@@ -160,9 +161,13 @@ class IngestWorkers:
             logger.exception("source %s: unexpected error", source.id)
             do_record_fetch_failure(self.engine, source.id, f"internal error: {exc!r}")
             return None
-        do_record_fetch_success(
-            self.engine, source.id, etag=result.etag, last_modified=result.last_modified
-        )
+        reason = unusable_reason(outcome)
+        if reason is not None:
+            do_record_fetch_failure(self.engine, source.id, reason)
+        else:
+            do_record_fetch_success(
+                self.engine, source.id, etag=result.etag, last_modified=result.last_modified
+            )
         await publish_item_jobs(self.queue, outcome.new_item_ids, self.settings.job_batch_size)
         return outcome
 
