@@ -15,12 +15,40 @@ from dcc.store.search import SearchQuery, parse_terms, search
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DOCS = [
     # (source, lang, country, hours ago, title, text)
-    ("antara-id", "id", "ID", 1, "Gempa Lombok", "Gempa bumi magnitudo 5,4 mengguncang Lombok, warga mengungsi"),
+    (
+        "antara-id",
+        "id",
+        "ID",
+        1,
+        "Gempa Lombok",
+        "Gempa bumi magnitudo 5,4 mengguncang Lombok, warga mengungsi",
+    ),
     ("bbc-asia", "en", "GB", 2, "Lombok quake", "An earthquake hit Lombok, Indonesia, on Tuesday"),
-    ("antara-id", "id", "ID", 3, "Menlu bertemu", "Menteri Luar Negeri bertemu mitra ASEAN di Jakarta"),
+    (
+        "antara-id",
+        "id",
+        "ID",
+        3,
+        "Menlu bertemu",
+        "Menteri Luar Negeri bertemu mitra ASEAN di Jakarta",
+    ),
     ("cna-asia", "en", "SG", 4, "Covid", "COVID-19 cases rise again in Jakarta hospitals"),
-    ("antara-id", "id", "ID", 5, "Banjir", "Banjir Jakarta: ribuan warga terdampak, pengungsian dibuka"),
-    ("bbc-asia", "en", "GB", 30, "Minister", "Indonesia's foreign minister meets ASEAN counterparts"),
+    (
+        "antara-id",
+        "id",
+        "ID",
+        5,
+        "Banjir",
+        "Banjir Jakarta: ribuan warga terdampak, pengungsian dibuka",
+    ),
+    (
+        "bbc-asia",
+        "en",
+        "GB",
+        30,
+        "Minister",
+        "Indonesia's foreign minister meets ASEAN counterparts",
+    ),
 ]
 
 
@@ -28,8 +56,13 @@ DOCS = [
 def stocked(engine: Engine) -> Engine:
     batch = [
         RawItem(
-            source_id=src, external_id=str(i), title=title, text=text, lang=lang,
-            country=country, published_at=NOW - timedelta(hours=hours),
+            source_id=src,
+            external_id=str(i),
+            title=title,
+            text=text,
+            lang=lang,
+            country=country,
+            published_at=NOW - timedelta(hours=hours),
         )
         for i, (src, lang, country, hours, title, text) in enumerate(DOCS)
     ]
@@ -51,7 +84,10 @@ def test_words_must_all_match(stocked: Engine) -> None:
 def test_phrase_prefix_exclusion_and_hyphen(stocked: Engine) -> None:
     assert titles(stocked, SearchQuery(text='"foreign minister"')) == ["Minister"]
     assert titles(stocked, SearchQuery(text="gemp*")) == ["Gempa Lombok"]
-    assert titles(stocked, SearchQuery(text="jakarta -banjir", sort="time")) == ["Menlu bertemu", "Covid"]
+    assert titles(stocked, SearchQuery(text="jakarta -banjir", sort="time")) == [
+        "Menlu bertemu",
+        "Covid",
+    ]
     assert titles(stocked, SearchQuery(text="covid-19")) == ["Covid"]
 
 
@@ -63,7 +99,9 @@ def test_filters_combine_with_text(stocked: Engine) -> None:
     assert titles(stocked, SearchQuery(text="lombok", langs=("en",))) == ["Lombok quake"]
     assert titles(stocked, SearchQuery(text="jakarta", countries=("sg",))) == ["Covid"]
     assert titles(stocked, SearchQuery(text="jakarta", sources=("antara-id",), sort="time")) == [
-        "Menlu bertemu", "Banjir"]
+        "Menlu bertemu",
+        "Banjir",
+    ]
 
 
 def test_browse_sorted_by_time_with_range(stocked: Engine) -> None:
@@ -84,10 +122,20 @@ def test_paging_and_totals(stocked: Engine) -> None:
 
 def test_relevance_prefers_title_matches(engine: Engine) -> None:
     batch = [
-        RawItem(source_id="s", external_id="body", title="Other", text="banjir banjir in text",
-                published_at=NOW),
-        RawItem(source_id="s", external_id="title", title="Banjir Bandang",
-                text="hujan deras semalam", published_at=NOW - timedelta(hours=1)),
+        RawItem(
+            source_id="s",
+            external_id="body",
+            title="Other",
+            text="banjir banjir in text",
+            published_at=NOW,
+        ),
+        RawItem(
+            source_id="s",
+            external_id="title",
+            title="Banjir Bandang",
+            text="hujan deras semalam",
+            published_at=NOW - timedelta(hours=1),
+        ),
     ]
     with engine.begin() as conn:
         insert_new_items(conn, batch)
@@ -96,7 +144,7 @@ def test_relevance_prefers_title_matches(engine: Engine) -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ['title:x', 'a OR b NEAR(c d)', '"unterminated', "') OR 1=1 --", "x AND", "!!a & b:*", "*"],
+    ["title:x", "a OR b NEAR(c d)", '"unterminated', "') OR 1=1 --", "x AND", "!!a & b:*", "*"],
 )
 def test_hostile_input_is_plain_text(stocked: Engine, hostile: str) -> None:
     with stocked.connect() as conn:
@@ -119,3 +167,30 @@ def test_invalid_paging_is_refused(stocked: Engine) -> None:
         search(conn, SearchQuery(per_page=1000))
     with stocked.connect() as conn, pytest.raises(QueryError, match="empty"):
         search(conn, SearchQuery(since=NOW, until=NOW - timedelta(hours=1)))
+
+
+def test_totals_are_exact_beyond_the_relevance_window(engine: Engine) -> None:
+    from dcc.store.backends import sqlite as sqlite_backend
+
+    count = sqlite_backend.RELEVANCE_WINDOW + 150
+    batch = [
+        RawItem(
+            source_id="s",
+            external_id=str(i),
+            title="t",
+            text=f"banjir nomor {i}",
+            country="ID" if i % 2 else "MY",
+            published_at=NOW - timedelta(minutes=i),
+        )
+        for i in range(count * 2)
+    ]
+    with engine.begin() as conn:
+        insert_new_items(conn, batch)
+    with engine.connect() as conn:
+        for sort in ("relevance", "time"):
+            plain = search(conn, SearchQuery(text="banjir", sort=sort))  # type: ignore[arg-type]
+            assert plain.total == count * 2
+            # A selective filter takes the filter-first plan on SQLite.
+            filtered = search(conn, SearchQuery(text="banjir", countries=("ID",), sort=sort))  # type: ignore[arg-type]
+            assert filtered.total == count
+            assert all(i.country == "ID" for i in filtered.items)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from dcc.store.search import SearchQuery, Term
 
 # As on SQLite: rank the newest matches only (see backends/sqlite.py).
-RELEVANCE_WINDOW = 5_000
+RELEVANCE_WINDOW = 2_000
 SIMPLE = literal_column("'simple'::regconfig")
 
 

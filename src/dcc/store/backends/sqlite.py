@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # Relevance ranks the newest RELEVANCE_WINDOW matches, not all of them: a watch floor wants the
 # best *recent* matches, and bm25 over every match of a common word in millions of items would
 # take seconds. FTS5 yields matches by rowid, which follows ingest order, so this is cheap.
-RELEVANCE_WINDOW = 5_000
+RELEVANCE_WINDOW = 2_000
 # Filters selecting at most this many items are applied first (see _filter_first).
 FILTER_FIRST_LIMIT = 30_000
 
@@ -37,8 +37,8 @@ items_fts = table("items_fts", column("rowid"), column("title"), column("text"))
 
 
 def fts5_query(terms: tuple[Term, ...]) -> str:
-    """Render terms as an FTS5 MATCH expression; every word is quoted, so user input can never
-    be read as FTS5 syntax (column filters, NEAR, operators)."""
+    """Render terms as an FTS5 expression over title and text; every word is quoted, so user
+    input can never be read as FTS5 syntax (column filters, NEAR, operators)."""
     positive: list[str] = []
     negative: list[str] = []
     for term in terms:
@@ -47,7 +47,44 @@ def fts5_query(terms: tuple[Term, ...]) -> str:
     expression = " AND ".join(positive)
     for phrase in negative:
         expression += f" NOT {phrase}"
-    return expression
+    return "{title text} : (" + expression + ")"
+
+
+def facet_token(prefix: str, value: str) -> str:
+    """The token migration 0001 indexes for a filter value (see FACETS_SQL there)."""
+    if prefix == "s":
+        return "s" + value.encode("utf-8").hex()
+    return prefix + value.lower()
+
+
+def facets_query(query: SearchQuery) -> str:
+    """The filters of `query` other than time as FTS5 terms on the facets column."""
+    groups = [
+        (prefix, values)
+        for prefix, values in (
+            ("s", query.sources),
+            ("l", query.langs),
+            ("c", query.countries),
+            ("k", query.kinds),
+        )
+        if values
+    ]
+    clauses = []
+    for prefix, values in groups:
+        alternatives = " OR ".join(
+            '"' + facet_token(prefix, v).replace('"', "") + '"' for v in values
+        )
+        clauses.append(f"facets : ({alternatives})")
+    return " AND ".join(clauses)
+
+
+def time_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.since is not None:
+        conditions.append(items.c.sort_at >= query.since)
+    if query.until is not None:
+        conditions.append(items.c.sort_at < query.until)
+    return conditions
 
 
 class SqliteFts:
@@ -58,12 +95,15 @@ class SqliteFts:
         conditions: list[ColumnElement[bool]],
         query: SearchQuery,
     ) -> tuple[list[int], int, bool]:
-        match = fts5_query(terms)
-        if conditions:
-            filtered = _filtered_rows(conn, conditions)
+        # Source, language, country and kind are answered by the index itself (facets); only
+        # a time range needs the items table.
+        match = " AND ".join(part for part in (fts5_query(terms), facets_query(query)) if part)
+        times = time_conditions(query)
+        if times:
+            filtered = _filtered_rows(conn, times)
             if filtered is not None:
                 return _filter_first(conn, match, filtered, query)
-        return _match_first(conn, match, conditions, query)
+        return _match_first(conn, match, times, query)
 
 
 def _match_first(
@@ -168,7 +208,7 @@ def _filter_first(
         ((row_id, sort_at, 0.0) for row_id, sort_at in filtered if row_id in matched),
         reverse=True,
     )
+    total = len(hits)
     if query.effective_sort == "relevance" and hits:
         hits = _with_scores(conn, match, hits[:RELEVANCE_WINDOW])
-    total = len(hits)
     return _page_of(hits, query), min(total, TOTAL_CAP), total > TOTAL_CAP

@@ -105,29 +105,45 @@ def upgrade() -> None:
         _create_postgres_tsvector()
 
 
+# Filter values as tokens, so that text plus filters is answered inside FTS5 alone (SQLite's
+# planner would otherwise look up every match in `items` to check a filter). Prefixes keep the
+# kinds apart; source ids are hex-encoded because they may hold '-' and '.', which the
+# tokenizer splits on. store/backends/sqlite.py builds the same tokens.
+FACETS_SQL = (
+    "'s' || lower(hex(source_id)) || ' l' || lower(coalesce(lang, '')) || "
+    "' c' || lower(coalesce(country, '')) || ' k' || lower(kind)"
+)
+
+
 def _create_sqlite_fts() -> None:
-    # External-content FTS5 over title and text, kept in step by triggers so that an item is
-    # searchable in the same transaction that stores it. unicode61 with diacritics removed
-    # matches Indonesian and European text without a language-specific stemmer.
+    op.execute(
+        f"ALTER TABLE items ADD COLUMN facets TEXT GENERATED ALWAYS AS ({FACETS_SQL}) VIRTUAL"
+    )
+    # External-content FTS5 over title, text and facets, kept in step by triggers so that an
+    # item is searchable in the same transaction that stores it. unicode61 with diacritics
+    # removed matches Indonesian and European text without a language-specific stemmer.
     op.execute(
         "CREATE VIRTUAL TABLE items_fts USING fts5("
-        "title, text, content='items', content_rowid='id', "
+        "title, text, facets, content='items', content_rowid='id', "
         'tokenize="unicode61 remove_diacritics 2")'
     )
     op.execute(
         "CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN "
-        "INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END"
+        "INSERT INTO items_fts(rowid, title, text, facets) "
+        "VALUES (new.id, new.title, new.text, new.facets); END"
     )
     op.execute(
         "CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN "
-        "INSERT INTO items_fts(items_fts, rowid, title, text) "
-        "VALUES ('delete', old.id, old.title, old.text); END"
+        "INSERT INTO items_fts(items_fts, rowid, title, text, facets) "
+        "VALUES ('delete', old.id, old.title, old.text, old.facets); END"
     )
     op.execute(
-        "CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text ON items BEGIN "
-        "INSERT INTO items_fts(items_fts, rowid, title, text) "
-        "VALUES ('delete', old.id, old.title, old.text); "
-        "INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END"
+        "CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text, source_id, lang, country, "
+        "kind ON items BEGIN "
+        "INSERT INTO items_fts(items_fts, rowid, title, text, facets) "
+        "VALUES ('delete', old.id, old.title, old.text, old.facets); "
+        "INSERT INTO items_fts(rowid, title, text, facets) "
+        "VALUES (new.id, new.title, new.text, new.facets); END"
     )
 
 
