@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 
-def dcc(*args: str, home: Path, env: dict[str, str] | None = None,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def dcc(
+    *args: str, home: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "DCC_HOME": str(home), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "dcc", *args],
@@ -62,8 +63,19 @@ def test_bad_usage_exits_2_with_one_line(home: Path, tmp_path: Path) -> None:
 
 def test_sources_add_list_remove_keeps_file_in_step(home: Path) -> None:
     dcc("init", "--no-sources", home=home)
-    added = dcc("sources", "add", "jakpost", "https://www.thejakartapost.com/rss", "--lang",
-                "en", "--country", "id", "--tag", "news", home=home)
+    added = dcc(
+        "sources",
+        "add",
+        "jakpost",
+        "https://www.thejakartapost.com/rss",
+        "--lang",
+        "en",
+        "--country",
+        "id",
+        "--tag",
+        "news",
+        home=home,
+    )
     assert added.returncode == 0, added.stderr
     assert 'id = "jakpost"' in (home / "sources.toml").read_text()
     duplicate = dcc("sources", "add", "jakpost", "https://example.org/rss", home=home)
@@ -85,30 +97,38 @@ def test_real_data_ingest_is_searchable_and_idempotent(home: Path, shared_data: 
     assert by_name["gdacs-rss.xml"]["stored"] == 16
     assert by_name["all_day.geojson"]["stored"] > 100
 
-    tweets = dcc("ingest", "--json", "--map", "id=tweet id", "--map", "text=tweet",
-                 str(csv_file), home=home)
+    tweets = dcc(
+        "ingest", "--json", "--map", "id=tweet id", "--map", "text=tweet", str(csv_file), home=home
+    )
     assert tweets.returncode == 0, tweets.stderr
     assert json.loads(tweets.stdout)["stored"] > 9000
 
     again = dcc("ingest", "--json", *targets, home=home)
     assert json.loads(again.stdout)["stored"] == 0
-    again_csv = dcc("ingest", "--json", "--map", "id=tweet id", "--map", "text=tweet",
-                    str(csv_file), home=home)
+    again_csv = dcc(
+        "ingest", "--json", "--map", "id=tweet id", "--map", "text=tweet", str(csv_file), home=home
+    )
     assert json.loads(again_csv.stdout)["stored"] == 0
 
-    for query, expected_source in [("cyclone", "gdacs"), ("marathon", "2013-boston"),
-                                   ("earthquake", "")]:
+    for query, expected_source in [
+        ("cyclone", "gdacs"),
+        ("marathon", "2013-boston"),
+        ("earthquake", ""),
+    ]:
         found = json.loads(dcc("search", query, "--json", home=home).stdout)
         assert found["total"] > 0, query
         assert expected_source in found["items"][0]["source"]
 
 
-def test_invalid_cap_is_rejected_with_schema_error(home: Path, tmp_path: Path,
-                                                   shared_data: Path) -> None:
+def test_invalid_cap_is_rejected_with_schema_error(
+    home: Path, tmp_path: Path, shared_data: Path
+) -> None:
     good = (shared_data / "cap-alerts" / "australia.cap").read_text(encoding="utf-8")
     broken = tmp_path / "broken.cap"
-    broken.write_text(good.replace("<cap:category>Fire</cap:category>",
-                                   "<cap:category>Wildfire</cap:category>"), encoding="utf-8")
+    broken.write_text(
+        good.replace("<cap:category>Fire</cap:category>", "<cap:category>Wildfire</cap:category>"),
+        encoding="utf-8",
+    )
     result = dcc("ingest", str(broken), home=home)
     assert result.returncode == 2
     assert "schema" in result.stderr.lower() and "Wildfire" in result.stderr

@@ -45,7 +45,8 @@ out = Console(highlight=False, soft_wrap=True)
 
 def fail(message: str) -> NoReturn:
     """Exit 2 with a one-line reason (DESIGN §4.3)."""
-    err.print(f"dcc: error: {' '.join(message.split())}", markup=False)
+    # Written directly: a console would wrap a long reason over several lines.
+    sys.stderr.write(f"dcc: error: {' '.join(message.split())}\n")
     raise typer.Exit(code=2)
 
 
@@ -347,7 +348,7 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
 
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help="Words, \"phrases\", prefix*, -excluded.")] = "",
+    query: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, -excluded.')] = "",
     source: Annotated[list[str] | None, typer.Option(help="Only these sources.")] = None,
     lang: Annotated[list[str] | None, typer.Option(help="Only these languages.")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Only these countries.")] = None,
@@ -417,8 +418,9 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         return
     table = Table("id", "kind", "lang", "country", "every", "url")
     for s in found:
-        table.add_row(s.id, s.kind.value, s.lang or "", s.country or "",
-                      f"{s.interval_s // 60} min", s.url)
+        table.add_row(
+            s.id, s.kind.value, s.lang or "", s.country or "", f"{s.interval_s // 60} min", s.url
+        )
     out.print(table)
 
 
@@ -502,10 +504,13 @@ def sources_health(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 
         print_json([health_json(h) for h in health])
         return
-    table = Table("source", "status", "last success", "items/24h", "total", "failures", "last error")
+    table = Table(
+        "source", "status", "last success", "items/24h", "total", "failures", "last error"
+    )
     for h in health:
-        status = "ok" if h.is_healthy else ("never fetched" if h.last_attempt_at is None
-                                            else "failing")
+        status = (
+            "ok" if h.is_healthy else ("never fetched" if h.last_attempt_at is None else "failing")
+        )
         table.add_row(
             h.source_id,
             status,
@@ -536,5 +541,5 @@ def main() -> None:
     try:
         app()
     except DCCError as exc:
-        err.print(f"dcc: error: {exc}", markup=False)
+        sys.stderr.write(f"dcc: error: {' '.join(str(exc).split())}\n")
         sys.exit(2)

@@ -34,7 +34,10 @@ def with_source(engine: Engine) -> Engine:
 def test_stream_is_stored_in_batches_and_reported(with_source: Engine) -> None:
     seen: list[int] = []
     outcome = actions.do_ingest_stream(
-        with_source, stream(2500, problem_every=1000), source_id="feed", batch_size=1000,
+        with_source,
+        stream(2500, problem_every=1000),
+        source_id="feed",
+        batch_size=1000,
         on_batch=lambda report, ids: seen.append(len(ids)),
     )
     assert outcome.report.stored == 2500 and outcome.report.duplicates == 0
@@ -56,7 +59,9 @@ def test_reingest_adds_nothing(with_source: Engine) -> None:
 
 
 def test_problems_per_source_are_bounded(with_source: Engine) -> None:
-    problems = [ParseProblem(f"line {i}", "bad") for i in range(actions.MAX_PROBLEMS_PER_SOURCE + 50)]
+    problems = [
+        ParseProblem(f"line {i}", "bad") for i in range(actions.MAX_PROBLEMS_PER_SOURCE + 50)
+    ]
     actions.do_record_problems(with_source, "feed", problems)
     actions.do_record_problems(with_source, "feed", [ParseProblem("line last", "bad")])
     with with_source.connect() as conn:
@@ -70,7 +75,11 @@ def test_fetch_health_counts_failures_and_resets(with_source: Engine) -> None:
     actions.do_record_fetch_failure(with_source, "feed", "HTTP 503")
     with with_source.connect() as conn:
         (health,) = source_queries.list_health(conn)
-    assert (health.consecutive_failures, health.last_error, health.is_healthy) == (2, "HTTP 503", False)
+    assert (health.consecutive_failures, health.last_error, health.is_healthy) == (
+        2,
+        "HTTP 503",
+        False,
+    )
     actions.do_record_fetch_success(with_source, "feed", etag='"v2"', last_modified="Mon")
     with with_source.connect() as conn:
         (health,) = source_queries.list_health(conn)

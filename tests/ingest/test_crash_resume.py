@@ -25,8 +25,12 @@ def write_input(path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for line in range(TOTAL_LINES):
             doc_id = line if line < DISTINCT else line - DISTINCT
-            doc = {"id": f"post-{doc_id}", "text": f"Laporan banjir nomor {doc_id} dari warga",
-                   "published_at": "2026-11-20T08:00:00+07:00", "lang": "id"}
+            doc = {
+                "id": f"post-{doc_id}",
+                "text": f"Laporan banjir nomor {doc_id} dari warga",
+                "published_at": "2026-11-20T08:00:00+07:00",
+                "lang": "id",
+            }
             handle.write(json.dumps(doc) + "\n")
 
 

@@ -46,9 +46,19 @@ def test_invalid_definitions_name_the_field(data: dict[str, object], message: st
 
 def test_round_trip(tmp_path: Path) -> None:
     sources = [
-        Source(id="a", kind=SourceKind.CSV, url="/data/a.csv", name="A", lang="id",
-               country="ID", tags=("x",), interval_s=120, is_private_allowed=True,
-               is_enabled=False, mapping={"id": "tweet id", "text": "tweet"}),
+        Source(
+            id="a",
+            kind=SourceKind.CSV,
+            url="/data/a.csv",
+            name="A",
+            lang="id",
+            country="ID",
+            tags=("x",),
+            interval_s=120,
+            is_private_allowed=True,
+            is_enabled=False,
+            mapping={"id": "tweet id", "text": "tweet"},
+        ),
         Source(id="b", kind=SourceKind.RSS, url="https://b.example/rss", name="b"),
     ]
     path = tmp_path / "s.toml"

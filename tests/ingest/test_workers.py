@@ -76,8 +76,15 @@ def feed_server() -> Iterator[str]:
 
 
 def local_source(source_id: str, url: str) -> Source:
-    return Source(id=source_id, kind=SourceKind.RSS, url=url, lang="id", country="ID",
-                  is_private_allowed=True, interval_s=300)
+    return Source(
+        id=source_id,
+        kind=SourceKind.RSS,
+        url=url,
+        lang="id",
+        country="ID",
+        is_private_allowed=True,
+        interval_s=300,
+    )
 
 
 @pytest.fixture
@@ -106,7 +113,9 @@ async def test_scheduler_claims_due_sources_once(ctx: Context, sources: list[Sou
     assert await queue.pending(TOPIC_FETCH_SOURCE) == 8
 
 
-async def test_fetch_stores_items_and_health_per_source(ctx: Context, sources: list[Source]) -> None:
+async def test_fetch_stores_items_and_health_per_source(
+    ctx: Context, sources: list[Source]
+) -> None:
     queue = TableJobQueue(ctx.engine)
     async with Fetcher(ctx.settings) as fetcher:
         workers = IngestWorkers(ctx.engine, queue, fetcher, ctx.settings)
@@ -125,7 +134,8 @@ async def test_fetch_stores_items_and_health_per_source(ctx: Context, sources: l
     assert health["gone"].consecutive_failures == 1 and "404" in (health["gone"].last_error or "")
     assert health["sneaky"].consecutive_failures == 1
     assert "private" in (health["sneaky"].last_error or "") or "loopback" in (
-        health["sneaky"].last_error or "")
+        health["sneaky"].last_error or ""
+    )
     assert await queue.pending(TOPIC_PROCESS_ITEMS) == 1
 
 

@@ -21,22 +21,45 @@ def client(ctx: Context) -> Iterator[TestClient]:
     do_sync_sources(
         ctx.engine,
         [
-            Source(id="antara-id", kind=SourceKind.RSS, url="https://antara.example/rss",
-                   lang="id", country="ID"),
+            Source(
+                id="antara-id",
+                kind=SourceKind.RSS,
+                url="https://antara.example/rss",
+                lang="id",
+                country="ID",
+            ),
             Source(id="usgs", kind=SourceKind.GEOJSON, url="https://usgs.example/q.geojson"),
         ],
     )
     items = [
-        RawItem(source_id="antara-id", external_id=f"a{i}", title=f"Gempa Lombok {i}",
-                text="Gempa bumi mengguncang Lombok", lang="id", country="ID",
-                published_at=NOW - timedelta(minutes=i))
+        RawItem(
+            source_id="antara-id",
+            external_id=f"a{i}",
+            title=f"Gempa Lombok {i}",
+            text="Gempa bumi mengguncang Lombok",
+            lang="id",
+            country="ID",
+            published_at=NOW - timedelta(minutes=i),
+        )
         for i in range(30)
     ]
-    do_ingest_stream(ctx.engine, [*items, ParseProblem("line 7", "not JSON")],
-                     source_id="antara-id")
-    do_ingest_stream(ctx.engine, [RawItem(source_id="usgs", external_id="q1", kind="quake",
-                                          title="M 6.1 - Banda Sea", text="M 6.1 quake",
-                                          published_at=NOW)], source_id="usgs")
+    do_ingest_stream(
+        ctx.engine, [*items, ParseProblem("line 7", "not JSON")], source_id="antara-id"
+    )
+    do_ingest_stream(
+        ctx.engine,
+        [
+            RawItem(
+                source_id="usgs",
+                external_id="q1",
+                kind="quake",
+                title="M 6.1 - Banda Sea",
+                text="M 6.1 quake",
+                published_at=NOW,
+            )
+        ],
+        source_id="usgs",
+    )
     do_record_fetch_failure(ctx.engine, "usgs", "cannot connect to earthquake.usgs.gov")
     with TestClient(create_app(ctx)) as test_client:
         yield test_client
@@ -84,8 +107,9 @@ def test_search(client: TestClient) -> None:
         ({"since": "2026-11-02T00:00:00Z", "until": "2026-11-01T00:00:00Z"}, 400, "invalid_query"),
     ],
 )
-def test_bad_search_input(client: TestClient, params: dict[str, object], status: int,
-                          code: str) -> None:
+def test_bad_search_input(
+    client: TestClient, params: dict[str, object], status: int, code: str
+) -> None:
     response = client.get("/api/v1/search", params=params)
     assert response.status_code == status
     error = response.json()["error"]
@@ -105,8 +129,13 @@ def test_sources_with_health_and_problems(client: TestClient) -> None:
 
 def test_openapi_describes_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/items", "/api/v1/items/{item_id}", "/api/v1/search",
-                 "/api/v1/sources", "/api/v1/sources/{source_id}"):
+    for path in (
+        "/api/v1/items",
+        "/api/v1/items/{item_id}",
+        "/api/v1/search",
+        "/api/v1/sources",
+        "/api/v1/sources/{source_id}",
+    ):
         assert path in spec["paths"]
     assert client.get("/docs").status_code == 404  # no CDN-backed docs page
 

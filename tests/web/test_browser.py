@@ -17,10 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
+
 from dcc.ingest.actions import do_ingest_stream, do_sync_sources
 from dcc.records import RawItem, Source, SourceKind
 from dcc.store.database import create_db_engine
-from tests.conftest import REPO, REQUIRE_SERVICES
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,15 +37,27 @@ def free_port() -> int:
 @pytest.fixture
 def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
     engine = create_db_engine(sqlite_url)
-    do_sync_sources(engine, [Source(id="antara-id", kind=SourceKind.RSS,
-                                    url="https://antara.example/rss", lang="id")])
+    do_sync_sources(
+        engine,
+        [Source(id="antara-id", kind=SourceKind.RSS, url="https://antara.example/rss", lang="id")],
+    )
     do_ingest_stream(
         engine,
         [
-            RawItem(source_id="antara-id", external_id="1", title="Gempa magnitudo 5,4 guncang Lombok",
-                    text="Warga Lombok mengungsi setelah gempa", lang="id"),
-            RawItem(source_id="antara-id", external_id="2", title="Banjir rendam Jakarta Utara",
-                    text="Ribuan warga terdampak banjir", lang="id"),
+            RawItem(
+                source_id="antara-id",
+                external_id="1",
+                title="Gempa magnitudo 5,4 guncang Lombok",
+                text="Warga Lombok mengungsi setelah gempa",
+                lang="id",
+            ),
+            RawItem(
+                source_id="antara-id",
+                external_id="2",
+                title="Banjir rendam Jakarta Utara",
+                text="Ribuan warga terdampak banjir",
+                lang="id",
+            ),
         ],
         source_id="antara-id",
     )
@@ -53,7 +66,9 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "DCC_DATABASE_URL": sqlite_url, "DCC_HOME": str(tmp_path / "home")}
     process = subprocess.Popen(
         [sys.executable, "-m", "dcc", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -73,7 +88,7 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
 
 def test_open_search_and_see_results(server: str) -> None:
     if CHROMIUM is None:
-        if REQUIRE_SERVICES:
+        if os.environ.get("DCC_TEST_REQUIRE_SERVICES") == "1":
             pytest.fail("chromium is required in CI (make browser installs it)")
         pytest.skip("Debian's chromium is not installed (make browser)")
     from playwright.sync_api import sync_playwright
@@ -82,8 +97,14 @@ def test_open_search_and_see_results(server: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(server + "/")

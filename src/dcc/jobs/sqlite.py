@@ -78,22 +78,38 @@ class TableJobQueue(JobQueue):
 
     def _claim(self, topic: str, batch: int) -> list[Job]:
         now = datetime.now(tz=UTC)
+        expired = and_(jobs.c.status == "leased", jobs.c.leased_until < now)
         claimable = and_(
             jobs.c.topic == topic,
-            or_(
-                and_(jobs.c.status == "ready", jobs.c.available_at <= now),
-                and_(jobs.c.status == "leased", jobs.c.leased_until < now),
-            ),
+            or_(and_(jobs.c.status == "ready", jobs.c.available_at <= now), expired),
         )
         with self.engine.begin() as conn:
-            candidates = conn.execute(
-                select(jobs.c.id).where(claimable).order_by(jobs.c.id).limit(batch)
-            ).scalars().all()
+            # A job whose lease ran out on its last attempt never reached `nack` (its worker
+            # died or hung, perhaps because of the job): dead-letter it rather than hand it out
+            # for ever, as the contract in jobs/base.py promises.
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.topic == topic, expired, jobs.c.attempts >= self.max_attempts)
+                .values(
+                    status="dead",
+                    finished_at=now,
+                    leased_until=None,
+                    last_error=f"lease ran out on attempt {self.max_attempts}",
+                )
+            )
+            candidates = (
+                conn.execute(select(jobs.c.id).where(claimable).order_by(jobs.c.id).limit(batch))
+                .scalars()
+                .all()
+            )
             if not candidates:
                 return []
             # The claimable condition is repeated so that two workers racing for the same row
             # cannot both win: the second UPDATE matches nothing (the row is no longer claimable).
-            conn.execute(
+            # RETURNING gives exactly the rows this UPDATE claimed; reading them back by
+            # lease_owner would also return rows won by another task of the same process (they
+            # share the worker id), handing one job to two tasks.
+            rows = conn.execute(
                 update(jobs)
                 .where(jobs.c.id.in_(candidates), claimable)
                 .values(
@@ -102,18 +118,11 @@ class TableJobQueue(JobQueue):
                     leased_until=now + timedelta(seconds=self.lease_s),
                     lease_owner=self.worker_id,
                 )
-            )
-            rows = conn.execute(
-                select(jobs.c.id, jobs.c.payload, jobs.c.attempts).where(
-                    jobs.c.id.in_(candidates),
-                    jobs.c.lease_owner == self.worker_id,
-                    jobs.c.status == "leased",
-                    jobs.c.leased_until > now,
-                )
+                .returning(jobs.c.id, jobs.c.payload, jobs.c.attempts)
             ).all()
         return [
             Job(id=str(row.id), topic=topic, payload=row.payload, attempts=row.attempts)
-            for row in rows
+            for row in sorted(rows, key=lambda row: row.id)
         ]
 
     async def ack(self, job: Job) -> None:
@@ -123,6 +132,12 @@ class TableJobQueue(JobQueue):
         if job.attempts >= self.max_attempts:
             await asyncio.to_thread(self._finish, job, "dead", error or "too many attempts")
             return
+        # In a thread like every other query: a busy SQLite file would otherwise block the
+        # event loop for up to busy_timeout.
+        await asyncio.to_thread(self._release, job, delay, error)
+        self._wakeup.set()
+
+    def _release(self, job: Job, delay: float, error: str) -> None:
         available = datetime.now(tz=UTC) + timedelta(seconds=delay)
         with self.engine.begin() as conn:
             conn.execute(
@@ -136,7 +151,6 @@ class TableJobQueue(JobQueue):
                     last_error=error or None,
                 )
             )
-        self._wakeup.set()
 
     def _finish(self, job: Job, status: str, error: str | None) -> None:
         with self.engine.begin() as conn:
