@@ -33,6 +33,8 @@ def test_default_sources_are_valid_real_feeds() -> None:
         ({"id": "Bad Id", "kind": "rss", "url": "x"}, "lowercase"),
         ({"id": "a", "kind": "telegram", "url": "x"}, "not one of"),
         ({"id": "a", "kind": "rss"}, "url is required"),
+        ({"id": "a", "kind": "rss", "url": "ftp://x.example/feed"}, "http"),
+        ({"id": "a", "kind": "rss", "url": "file:///etc/passwd"}, "http"),
         ({"id": "a", "kind": "rss", "url": "x", "country": "IDN"}, "alpha-2"),
         ({"id": "a", "kind": "rss", "url": "x", "interval_s": 5}, "≥ 60"),
         ({"id": "a", "kind": "rss", "url": "x", "colour": "red"}, "unknown field"),

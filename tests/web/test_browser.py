@@ -116,7 +116,7 @@ def test_open_search_and_see_results(server: str) -> None:
         results = page.locator("#results li")
         assert results.count() == 1
         assert "Lombok" in results.first.inner_text()
-        assert "1 items" in page.locator("#result-count").inner_text()
+        assert "1 item ·" in page.locator("#result-count").inner_text()
         page.screenshot(path=str(ARTIFACTS / "home-search.png"), full_page=True)
         page.get_by_label("Search items").fill("tsunami")
         page.keyboard.press("Enter")

@@ -53,6 +53,11 @@ def source_from_mapping(data: Mapping[str, Any], *, where: str = "source") -> So
     url = str(data.get("url", "")).strip()
     if not url:
         raise SourceConfigError(f"{where} {source_id}: url is required")
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme and scheme not in ("http", "https"):
+        raise SourceConfigError(
+            f"{where} {source_id}: url {url!r} must be http(s) or a local file path"
+        )
     country = data.get("country")
     if country is not None and not re.fullmatch(r"[A-Z]{2}", str(country)):
         raise SourceConfigError(
