@@ -194,3 +194,40 @@ def test_totals_are_exact_beyond_the_relevance_window(engine: Engine) -> None:
             filtered = search(conn, SearchQuery(text="banjir", countries=("ID",), sort=sort))  # type: ignore[arg-type]
             assert filtered.total == count
             assert all(i.country == "ID" for i in filtered.items)
+
+
+def test_time_ranges_hold_for_backfilled_items(engine: Engine) -> None:
+    """Items stored late with old dates (a backfill) are still found by their time."""
+    recent = [
+        RawItem(
+            source_id="s",
+            external_id=f"r{i}",
+            text="gempa terkini",
+            published_at=NOW - timedelta(minutes=i),
+        )
+        for i in range(50)
+    ]
+    backfill = [
+        RawItem(
+            source_id="s",
+            external_id=f"b{i}",
+            text="gempa arsip",
+            published_at=NOW - timedelta(days=400 + i),
+        )
+        for i in range(5)
+    ]
+    with engine.begin() as conn:
+        insert_new_items(conn, recent)
+    with engine.begin() as conn:
+        insert_new_items(conn, backfill)
+    old_window = SearchQuery(
+        text="gempa", since=NOW - timedelta(days=500), until=NOW - timedelta(days=300), sort="time"
+    )
+    assert len(titles(engine, old_window)) == 5
+    with engine.connect() as conn:
+        found = search(conn, old_window)
+        assert {i.text for i in found.items} == {"gempa arsip"}
+        recent_only = search(conn, SearchQuery(text="gempa", since=NOW - timedelta(hours=2)))
+        assert recent_only.total == 50
+        nothing = search(conn, SearchQuery(text="gempa", since=NOW + timedelta(days=1)))
+        assert nothing.total == 0

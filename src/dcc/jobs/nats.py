@@ -110,13 +110,16 @@ class NatsJobQueue(JobQueue):
         servers = [part.strip() for part in url.split(",") if part.strip()]
         shown = redact_url(url)
         last_error: list[Exception] = []
+        client: Client | None = None
 
         async def on_error(exc: Exception) -> None:
             last_error[:] = [exc]
             logger.warning("NATS at %s: %s", shown, _describe(exc))
 
         async def on_disconnected() -> None:
-            logger.warning("NATS at %s: disconnected, reconnecting", shown)
+            # `close` disconnects too; only an unplanned loss deserves a warning.
+            if client is None or not (client.is_closed or client.is_draining):
+                logger.warning("NATS at %s: disconnected, reconnecting", shown)
 
         async def on_reconnected() -> None:
             logger.info("NATS at %s: reconnected", shown)
@@ -279,7 +282,7 @@ class NatsJobQueue(JobQueue):
         # A pull subscription never drains: nats-py waits for its queue to empty, and unread
         # status messages stay in it until the drain times out (30 s). Unsubscribing drops what
         # it holds; those messages were never handed out and come back after the lease.
-        for subscription in self._subscriptions:
+        for subscription in list(self._subscriptions):  # _discard removes from the list
             await self._discard(subscription)
         self._idle.clear()
         try:

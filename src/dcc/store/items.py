@@ -9,11 +9,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dcc.records import GeoPoint, RawItem, StoredItem
-from dcc.store.schema import items
+from dcc.store.schema import item_time_bounds, items
 
 # Rows per INSERT statement: large enough to amortise round trips, small enough to stay under
 # SQLite's bound-parameter limit (32766) with ~17 columns a row.
@@ -58,14 +58,61 @@ def insert_new_items(conn: Connection, batch: Sequence[RawItem]) -> list[int]:
     rows = list(unique.values())
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     ids: list[int] = []
+    hours: dict[int, tuple[int, int]] = {}
     for start in range(0, len(rows), INSERT_CHUNK):
         statement = (
             insert(items)
             .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-            .returning(items.c.id)
+            .returning(items.c.id, items.c.sort_at)
         )
-        ids.extend(conn.execute(statement, rows[start : start + INSERT_CHUNK]).scalars())
+        for item_id, sort_at in conn.execute(statement, rows[start : start + INSERT_CHUNK]):
+            ids.append(item_id)
+            hour = int(sort_at.timestamp()) // 3600
+            low, high = hours.get(hour, (item_id, item_id))
+            hours[hour] = (min(low, item_id), max(high, item_id))
+    if hours:
+        widen_time_bounds(conn, hours)
     return ids
+
+
+def widen_time_bounds(conn: Connection, hours: dict[int, tuple[int, int]]) -> None:
+    """Widen each hour's id range to include the given (min_id, max_id)."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(item_time_bounds)
+    statement = statement.on_conflict_do_update(
+        index_elements=["hour"],
+        set_={
+            "min_id": case(
+                (statement.excluded.min_id < item_time_bounds.c.min_id, statement.excluded.min_id),
+                else_=item_time_bounds.c.min_id,
+            ),
+            "max_id": case(
+                (statement.excluded.max_id > item_time_bounds.c.max_id, statement.excluded.max_id),
+                else_=item_time_bounds.c.max_id,
+            ),
+        },
+    )
+    conn.execute(
+        statement,
+        [
+            {"hour": hour, "min_id": low, "max_id": high}
+            for hour, (low, high) in sorted(hours.items())
+        ],
+    )
+
+
+def id_range_for_time(
+    conn: Connection, since: datetime | None, until: datetime | None
+) -> tuple[int, int] | None:
+    """The smallest id range holding every item with since <= sort_at < until (a superset),
+    or None when no item falls in that time."""
+    query = select(func.min(item_time_bounds.c.min_id), func.max(item_time_bounds.c.max_id))
+    if since is not None:
+        query = query.where(item_time_bounds.c.hour >= int(since.timestamp()) // 3600)
+    if until is not None:
+        query = query.where(item_time_bounds.c.hour <= int(until.timestamp()) // 3600)
+    low, high = conn.execute(query).one()
+    return None if low is None else (int(low), int(high))
 
 
 def row_to_item(row: Row[Any]) -> StoredItem:

@@ -122,6 +122,18 @@ Index("ix_items_country_sort_at", items.c.country, items.c.sort_at)
 Index("ix_items_stage", items.c.stage, items.c.id)
 Index("ix_items_source_ingested_at", items.c.source_id, items.c.ingested_at)
 
+# The id range of the items whose sort_at falls in each hour (hours since the epoch, UTC). A
+# time filter becomes an id range that the full-text index can use directly (items are
+# stored roughly in time order, so an hour's ids are close together). Only ever widened, so
+# it stays a superset when items are deleted.
+item_time_bounds = Table(
+    "item_time_bounds",
+    metadata,
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("min_id", BigInteger, nullable=False),
+    Column("max_id", BigInteger, nullable=False),
+)
+
 # The embedded job queue (jobs/sqlite.py). PostgreSQL deployments may use it too, but a
 # scale-out deployment normally uses NATS JetStream (jobs/nats.py).
 jobs = Table(

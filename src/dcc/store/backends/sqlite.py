@@ -9,9 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     String,
-    and_,
     column,
-    func,
     literal_column,
     select,
     table,
@@ -19,6 +17,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from dcc.store.items import id_range_for_time
 from dcc.store.schema import items
 from dcc.store.search import TOTAL_CAP
 
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
 # best *recent* matches, and bm25 over every match of a common word in millions of items would
 # take seconds. FTS5 yields matches by rowid, which follows ingest order, so this is cheap.
 RELEVANCE_WINDOW = 2_000
-# Filters selecting at most this many items are applied first (see _filter_first).
-FILTER_FIRST_LIMIT = 30_000
 
 
 items_fts = table("items_fts", column("rowid"), column("title"), column("text"))
@@ -95,38 +92,31 @@ class SqliteFts:
         conditions: list[ColumnElement[bool]],
         query: SearchQuery,
     ) -> tuple[list[int], int, bool]:
-        # Source, language, country and kind are answered by the index itself (facets); only
-        # a time range needs the items table.
+        """Walk matches newest first inside the index: text and facets (source, language,
+        country, kind) are FTS5 terms, a time range becomes a rowid range from
+        item_time_bounds; `items` is read only to check exact times and to order by time.
+        One pass gives the candidates and the capped total."""
         match = " AND ".join(part for part in (fts5_query(terms), facets_query(query)) if part)
+        params: dict[str, object] = {"match": match}
+        where = [text("items_fts MATCH :match")]
         times = time_conditions(query)
         if times:
-            filtered = _filtered_rows(conn, times)
-            if filtered is not None:
-                return _filter_first(conn, match, filtered, query)
-        return _match_first(conn, match, times, query)
-
-
-def _match_first(
-    conn: Connection, match: str, conditions: list[ColumnElement[bool]], query: SearchQuery
-) -> tuple[list[int], int, bool]:
-    """Walk FTS matches newest first, checking filters on each: fast when the filters are
-    broad (most matches pass) or absent. One pass gives the candidates and the total."""
-    rowid = literal_column("items_fts.rowid")
-    params = {"match": match}
-    needs_items = bool(conditions) or query.effective_sort == "time"
-    candidates = select(rowid, _raw_sort_at() if needs_items else literal_column("''"))
-    candidates = candidates.select_from(items_fts)
-    if needs_items:
-        candidates = candidates.join(items, items.c.id == rowid)
-    candidates = (
-        candidates.where(text("items_fts MATCH :match"), *conditions)
-        .order_by(rowid.desc())
-        .limit(TOTAL_CAP + 1)
-    )
-    rows = [(row[0], row[1], 0.0) for row in conn.execute(candidates, params)]
-    if query.effective_sort == "relevance" and rows:
-        rows = _with_scores(conn, match, rows[:RELEVANCE_WINDOW]) + rows[RELEVANCE_WINDOW:]
-    return _page_of(rows, query), min(len(rows), TOTAL_CAP), len(rows) > TOTAL_CAP
+            id_range = id_range_for_time(conn, query.since, query.until)
+            if id_range is None:
+                return [], 0, False
+            params.update(low=id_range[0], high=id_range[1])
+            where.append(text("items_fts.rowid BETWEEN :low AND :high"))
+        rowid = literal_column("items_fts.rowid")
+        needs_items = bool(times) or query.effective_sort == "time"
+        candidates = select(rowid, _raw_sort_at() if needs_items else literal_column("''"))
+        candidates = candidates.select_from(items_fts)
+        if needs_items:
+            candidates = candidates.join(items, items.c.id == rowid)
+        candidates = candidates.where(*where, *times).order_by(rowid.desc()).limit(TOTAL_CAP + 1)
+        rows = [(row[0], row[1], 0.0) for row in conn.execute(candidates, params)]
+        if query.effective_sort == "relevance" and rows:
+            rows = _with_scores(conn, match, rows[:RELEVANCE_WINDOW]) + rows[RELEVANCE_WINDOW:]
+        return _page_of(rows, query), min(len(rows), TOTAL_CAP), len(rows) > TOTAL_CAP
 
 
 def _with_scores(
@@ -136,7 +126,7 @@ def _with_scores(
     wanted = {row[0]: row for row in rows}
     scored = conn.execute(
         text(
-            "SELECT rowid, bm25(items_fts, 4.0, 1.0) FROM items_fts "
+            "SELECT rowid, bm25(items_fts, 4.0, 1.0, 0.0) FROM items_fts "
             "WHERE items_fts MATCH :match AND rowid BETWEEN :low AND :high"
         ),
         {"match": match, "low": min(wanted), "high": max(wanted)},
@@ -147,7 +137,7 @@ def _with_scores(
 
 
 def _page_of(rows: Sequence[tuple[int, str, float]], query: SearchQuery) -> list[int]:
-    """The page of ids from (id, sort_at[, score]) rows given newest id first.
+    """The page of ids from (id, sort_at, score) rows given newest id first.
 
     Items are inserted roughly in time order, so id order is close to sort_at order but not
     equal (a backfill inserts old items late): time order sorts on sort_at itself.
@@ -165,50 +155,3 @@ def _raw_sort_at() -> ColumnElement[str]:
     # Read as stored text: ISO strings in UTC sort correctly, and converting thousands of
     # values to datetime objects would cost more than the query itself.
     return type_coerce(items.c.sort_at, String)
-
-
-def _filtered_rows(
-    conn: Connection, conditions: list[ColumnElement[bool]]
-) -> list[tuple[int, str]] | None:
-    """(id, sort_at) of the items passing the filters when they are few, else None. The
-    count reads the filter indexes only, so a broad filter costs little to rule out."""
-    capped = select(literal_column("1")).select_from(items).where(and_(*conditions))
-    count = conn.execute(
-        select(func.count()).select_from(capped.limit(FILTER_FIRST_LIMIT + 1).subquery())
-    ).scalar_one()
-    if count > FILTER_FIRST_LIMIT:
-        return None
-    rows = conn.execute(select(items.c.id, _raw_sort_at()).where(and_(*conditions))).all()
-    return [(row[0], row[1]) for row in rows]
-
-
-def _filter_first(
-    conn: Connection, match: str, filtered: list[tuple[int, str]], query: SearchQuery
-) -> tuple[list[int], int, bool]:
-    """Intersect a small filtered set with the FTS matches inside its id range.
-
-    SQLite's planner always drives a join from the FTS table, so a common word with a
-    selective filter (one country, the last week) would look up every match in `items`;
-    reading FTS rowids is a hundred times cheaper than those lookups.
-    """
-    if not filtered:
-        return [], 0, False
-    low = min(row[0] for row in filtered)
-    high = max(row[0] for row in filtered)
-    matched = set(
-        conn.execute(
-            text(
-                "SELECT rowid FROM items_fts WHERE items_fts MATCH :match "
-                "AND rowid BETWEEN :low AND :high"
-            ),
-            {"match": match, "low": low, "high": high},
-        ).scalars()
-    )
-    hits = sorted(
-        ((row_id, sort_at, 0.0) for row_id, sort_at in filtered if row_id in matched),
-        reverse=True,
-    )
-    total = len(hits)
-    if query.effective_sort == "relevance" and hits:
-        hits = _with_scores(conn, match, hits[:RELEVANCE_WINDOW])
-    return _page_of(hits, query), min(total, TOTAL_CAP), total > TOTAL_CAP

@@ -74,6 +74,13 @@ def upgrade() -> None:
     op.create_index("ix_items_source_ingested_at", "items", ["source_id", "ingested_at"])
 
     op.create_table(
+        "item_time_bounds",
+        sa.Column("hour", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("min_id", sa.BigInteger, nullable=False),
+        sa.Column("max_id", sa.BigInteger, nullable=False),
+    )
+
+    op.create_table(
         "jobs",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column("topic", sa.String(100), nullable=False),
@@ -162,6 +169,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS items_fts")
     op.drop_table("ingest_problems")
+    op.drop_table("item_time_bounds")
     op.drop_table("jobs")
     op.drop_table("items")
     op.drop_table("sources")
