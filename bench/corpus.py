@@ -48,11 +48,27 @@ def load_sentences(limit: int = 120_000) -> tuple[list[str], str]:
 
 def _synthetic(count: int) -> list[str]:
     rng = random.Random(7)
-    subjects = ["Menteri Luar Negeri", "The foreign minister", "BMKG", "Warga Jakarta",
-                "The embassy", "Pemerintah Indonesia", "ASEAN leaders", "Tim SAR"]
+    subjects = [
+        "Menteri Luar Negeri",
+        "The foreign minister",
+        "BMKG",
+        "Warga Jakarta",
+        "The embassy",
+        "Pemerintah Indonesia",
+        "ASEAN leaders",
+        "Tim SAR",
+    ]
     verbs = ["menyatakan", "said", "melaporkan", "warned", "membahas", "discussed", "meninjau"]
-    objects = ["gempa di Lombok", "flooding in Jakarta", "kerja sama maritim", "cyber attacks",
-               "evakuasi WNI", "trade talks", "banjir bandang", "the volcano eruption"]
+    objects = [
+        "gempa di Lombok",
+        "flooding in Jakarta",
+        "kerja sama maritim",
+        "cyber attacks",
+        "evakuasi WNI",
+        "trade talks",
+        "banjir bandang",
+        "the volcano eruption",
+    ]
     return [
         f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)} "
         f"{rng.choice(objects)} {rng.randint(1, 9999)}"

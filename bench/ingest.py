@@ -28,15 +28,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import load_sentences  # noqa: E402
+from corpus import load_sentences
 
-from dcc.ingest.actions import do_ingest_stream, do_sync_sources  # noqa: E402
-from dcc.records import RawItem, Source, SourceKind  # noqa: E402
-from dcc.settings import normalise_database_url  # noqa: E402
-from dcc.store.database import create_db_engine  # noqa: E402
-from dcc.store.items import count_items  # noqa: E402
-from dcc.store.migrate import migrate  # noqa: E402
-from dcc.store.search import SearchQuery, search  # noqa: E402
+from dcc.ingest.actions import do_ingest_stream, do_sync_sources
+from dcc.records import RawItem, Source, SourceKind
+from dcc.settings import normalise_database_url
+from dcc.store.database import create_db_engine
+from dcc.store.items import count_items
+from dcc.store.migrate import migrate
+from dcc.store.search import SearchQuery, search
 
 OUT = Path(__file__).resolve().parent / "out"
 LANGS = ["id", "en", "id", "en", "ms", "jv"]
@@ -103,8 +103,9 @@ def build_search_db(path: Path, count: int, sentences: list[str]) -> None:
     rng = random.Random(2)
     start = datetime(2026, 5, 1, tzinfo=UTC)
     step = (180 * 86400) / count  # half a year of items, in time order
-    do_sync_sources(engine, [Source(id=s, kind=SourceKind.RSS, url=f"https://{s}.example/rss")
-                             for s in SOURCES])
+    do_sync_sources(
+        engine, [Source(id=s, kind=SourceKind.RSS, url=f"https://{s}.example/rss") for s in SOURCES]
+    )
     began = time.perf_counter()
 
     def items(source_id: str, first: int, last: int):  # type: ignore[no-untyped-def]
@@ -121,11 +122,14 @@ def build_search_db(path: Path, count: int, sentences: list[str]) -> None:
 
     chunk = 50_000
     for first in range(0, count, chunk):
-        do_ingest_stream(engine, items(SOURCES[(first // chunk) % len(SOURCES)], first,
-                                       min(first + chunk, count)), source_id="bench", batch_size=5000)
+        do_ingest_stream(
+            engine,
+            items(SOURCES[(first // chunk) % len(SOURCES)], first, min(first + chunk, count)),
+            source_id="bench",
+            batch_size=5000,
+        )
         done = min(first + chunk, count)
-        print(f"  built {done:,} items ({done / (time.perf_counter() - began):,.0f}/s)",
-              flush=True)
+        print(f"  built {done:,} items ({done / (time.perf_counter() - began):,.0f}/s)", flush=True)
     with engine.connect() as conn:
         conn.exec_driver_sql("INSERT INTO items_fts(items_fts) VALUES ('optimize')")
         conn.exec_driver_sql("ANALYZE")
@@ -153,8 +157,9 @@ def search_queries(sentences: list[str]) -> list[SearchQuery]:
         queries.append(SearchQuery(text=rng.choice(middle)[:4] + "*"))
         queries.append(SearchQuery(text=rng.choice(common), sort="time"))
         queries.append(SearchQuery(text=rng.choice(middle), langs=("id",)))
-        queries.append(SearchQuery(text=rng.choice(common), countries=("ID",),
-                                   since=now - timedelta(days=7)))
+        queries.append(
+            SearchQuery(text=rng.choice(common), countries=("ID",), since=now - timedelta(days=7))
+        )
         queries.append(SearchQuery(sources=(rng.choice(SOURCES),)))
         queries.append(SearchQuery(langs=("en",), page=rng.randint(1, 5)))
         queries.append(SearchQuery())

@@ -17,14 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
 from dcc.ingest.actions import do_ingest_stream, do_sync_sources
 from dcc.records import RawItem, Source, SourceKind
 from dcc.store.database import create_db_engine
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
 

@@ -61,5 +61,5 @@ class JobQueue(abc.ABC):
     async def dead(self, topic: str) -> int:
         """Jobs dead-lettered after `max_attempts` failed deliveries."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027  # optional hook: most backends hold nothing
         """Release connections."""

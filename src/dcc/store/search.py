@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
@@ -174,7 +174,7 @@ def _browse_ids(
 ) -> tuple[list[int], int, bool]:
     """Items without a text query: filters only, newest first (index on sort_at)."""
     where = and_(*conditions) if conditions else None
-    page: Select[tuple[int]] = select(items.c.id)
+    page: Select[Any] = select(items.c.id)
     if where is not None:
         page = page.where(where)
     page = (
@@ -189,7 +189,7 @@ def _browse_ids(
     return ids, total, capped
 
 
-def count_capped(conn: Connection, ids_query: Select[tuple[int]]) -> tuple[int, bool]:
+def count_capped(conn: Connection, ids_query: Select[Any]) -> tuple[int, bool]:
     """Count the rows of `ids_query` up to TOTAL_CAP; return (count, whether it was capped)."""
     limited = ids_query.limit(TOTAL_CAP + 1).subquery()
     total = int(conn.execute(select(func.count()).select_from(limited)).scalar_one())

@@ -56,7 +56,7 @@ def list_sources(conn: Connection) -> list[Source]:
 def list_health(conn: Connection, *, now: datetime | None = None) -> list[SourceHealth]:
     """Health of every source, with items stored in the last 24 hours."""
     now = now or datetime.now(tz=UTC)
-    day_counts = dict(
+    day_counts: dict[str, int] = dict(
         conn.execute(
             select(items.c.source_id, func.count())
             .where(items.c.ingested_at >= now - timedelta(days=1))

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # As on SQLite: rank the newest matches only (see backends/sqlite.py).
 RELEVANCE_WINDOW = 2_000
-SIMPLE = literal_column("'simple'::regconfig")
+SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
 def term_tsquery(term: Term, index: int) -> tuple[ColumnElement[Any], dict[str, str]]:
@@ -37,7 +37,7 @@ class PostgresTsvector:
         conditions: list[ColumnElement[bool]],
         query: SearchQuery,
     ) -> tuple[list[int], int, bool]:
-        vector = literal_column("items.search_vector")
+        vector: ColumnElement[Any] = literal_column("items.search_vector")
         params: dict[str, str] = {}
         positive: list[ColumnElement[bool]] = []
         excluded: list[ColumnElement[bool]] = []

@@ -106,7 +106,7 @@ class SqliteFts:
                 return [], 0, False
             params.update(low=id_range[0], high=id_range[1])
             where.append(text("items_fts.rowid BETWEEN :low AND :high"))
-        rowid = literal_column("items_fts.rowid")
+        rowid: ColumnElement[int] = literal_column("items_fts.rowid")
         needs_items = bool(times) or query.effective_sort == "time"
         candidates = select(rowid, _raw_sort_at() if needs_items else literal_column("''"))
         candidates = candidates.select_from(items_fts)
