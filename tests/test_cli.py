@@ -53,6 +53,7 @@ def test_bad_usage_exits_2_with_one_line(home: Path, tmp_path: Path) -> None:
         ("sources", "add", "ok", "ftp://example.org/rss"),
         ("sources", "remove", "nope"),
         ("ingest", "--map", "nonsense", "x.csv"),
+        ("serve", "--host", "0.0.0.0"),
     ]
     for args in cases:
         result = dcc(*args, home=home)

@@ -126,9 +126,40 @@ def _serve(host: str | None, port: int | None, *, with_workers: bool) -> None:
     settings = ctx.settings
     host = host or settings.host
     port = port or settings.port
+    if not _is_loopback(host):
+        fail(
+            f"refusing to listen on {host}: DCC has no login yet, so it serves 127.0.0.1 only "
+            "(put an authenticating reverse proxy in front to share it)"
+        )
+    configure_logging()
     web = create_app(ctx, with_workers=with_workers)
     out.print(f"DCC command center on http://{host}:{port}/  (Ctrl+C to stop)")
+    out.print(
+        "  No login yet: the page is open to this machine only. Sources are fetched in the "
+        "background;\n  to load files now: .venv/bin/dcc ingest ../shared/data/gdacs-rss/ "
+        "(see README, 'Loading local files')."
+    )
     uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def configure_logging() -> None:
+    """Timestamped log lines for long-running commands (serve, run, worker)."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
@@ -141,6 +172,7 @@ def worker(
     from dcc.runtime import run_workers_forever
 
     ctx = context()
+    configure_logging()
     out.print("DCC worker started (Ctrl+C to stop)")
     try:
         asyncio.run(run_workers_forever(ctx, with_scheduler=not no_scheduler))

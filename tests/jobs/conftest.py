@@ -35,26 +35,39 @@ async def backend(
     request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path
 ) -> AsyncIterator[Backend]:
     """Each backend in turn; on NATS each test gets its own streams and subjects."""
-    store: dict[str, Any]
     if request.param == "table":
         db = tmp_path / "jobs.db"
         shutil.copyfile(migrated_template, db)
-        store = {"db": str(db)}
+        backend = Backend(kind="table", store={"db": str(db)})
     else:
-        if not NATS_URL:
-            pytest.skip(NATS_SKIP_REASON)
-        unique = uuid.uuid4().hex[:12]
-        store = {
-            "url": NATS_URL,
-            "stream": f"TEST_{unique}",
-            "subject_prefix": f"test{unique}.jobs",
-            "dead_prefix": f"test{unique}.dead",
-        }
-    backend = Backend(kind=request.param, store=store)
+        backend = Backend(kind="nats", store=_nats_store())
     try:
         yield backend
     finally:
         await backend.close()
+
+
+@pytest.fixture(params=[pytest.param("nats", marks=[pytest.mark.nats, pytest.mark.network])])
+async def nats_backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """NATS only, for what only NATS has (headers on dead letters, foreign publishers)."""
+    backend = Backend(kind="nats", store=_nats_store())
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+def _nats_store() -> dict[str, Any]:
+    """A stream and subjects no other test uses; the Backend deletes the streams afterwards."""
+    if not NATS_URL:
+        pytest.skip(NATS_SKIP_REASON)
+    unique = uuid.uuid4().hex[:12]
+    return {
+        "url": NATS_URL,
+        "stream": f"TEST_{unique}",
+        "subject_prefix": f"test{unique}.jobs",
+        "dead_prefix": f"test{unique}.dead",
+    }
 
 
 @pytest.fixture

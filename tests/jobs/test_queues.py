@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from pathlib import Path
@@ -317,3 +318,62 @@ async def test_factory_opens_nats_with_queue_url(tmp_path: Path) -> None:
 def test_job_handle_is_none_on_the_table_backend() -> None:
     job = Job(id="1", topic="t", payload={}, attempts=1)
     assert job.handle is None
+
+
+async def test_close_is_prompt_after_concurrent_fetches(queue: JobQueue, topic: str) -> None:
+    # Concurrent fetches bind several NATS subscriptions; a pull subscription left to drain
+    # would hold `close` for nats-py's 30 s drain timeout.
+    await asyncio.gather(*(queue.fetch(topic, timeout=0.1) for _ in range(3)))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    await queue.close()
+
+    assert loop.time() - started < 2.0
+
+
+async def test_nats_dead_letter_keeps_payload_and_reason(nats_backend: Backend) -> None:
+    import nats
+
+    queue = await nats_backend.open(max_attempts=1)
+    await queue.publish("items.process", [{"item_id": 42}])
+    [job] = await queue.fetch("items.process", timeout=2.0)
+    await queue.nack(job, error="ValueError: line 1\nline 2")
+
+    store = nats_backend.store
+    client = await nats.connect(store["url"])
+    try:
+        js = client.jetstream()
+        dead = await js.get_last_msg(
+            f"{store['stream']}_DEAD", f"{store['dead_prefix']}.items.process"
+        )
+    finally:
+        await client.close()
+    assert json.loads(dead.data or b"") == {"item_id": 42}
+    assert dead.headers is not None
+    assert dead.headers["DCC-Error"] == "ValueError: line 1 line 2"
+    assert dead.headers["DCC-Attempts"] == "1"
+    assert dead.headers["DCC-Job-Id"] == job.id
+
+
+async def test_nats_message_that_is_not_a_json_object_is_dead_lettered(
+    nats_backend: Backend,
+) -> None:
+    import nats
+
+    queue = await nats_backend.open()
+    store = nats_backend.store
+    client = await nats.connect(store["url"])
+    try:
+        js = client.jetstream()
+        await js.publish(f"{store['subject_prefix']}.items.process", b"not json")
+        await js.publish(f"{store['subject_prefix']}.items.process", b"[1, 2]")
+        await js.publish(f"{store['subject_prefix']}.items.process", b'{"n": 1}')
+    finally:
+        await client.close()
+
+    jobs = await queue.fetch("items.process", batch=10, timeout=2.0)
+
+    assert [job.payload for job in jobs] == [{"n": 1}]
+    assert await queue.dead("items.process") == 2
+    assert await queue.pending("items.process") == 1

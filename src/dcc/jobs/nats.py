@@ -195,12 +195,23 @@ class NatsJobQueue(JobQueue):
             return
         subject = self._subject(topic)
         bodies = [json.dumps(dict(p), separators=(",", ":")).encode() for p in payloads]
-        with _reporting(f"publishing to {subject}"):
-            # Send all, then wait for every JetStream ack: one round trip per batch, not per job.
-            futures = [
-                await self._js.publish_async(subject, body, stream=self.stream) for body in bodies
-            ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
+        futures: list[asyncio.Future[Any]] = []
+        try:
+            with _reporting(f"publishing to {subject}"):
+                # Send all, then wait for every JetStream ack: one round trip per batch, not per
+                # job. nats-py puts no deadline on these acks (one lost in a reconnection would
+                # be awaited for ever), hence wait_for.
+                for body in bodies:
+                    futures.append(await self._js.publish_async(subject, body, stream=self.stream))
+                results = await asyncio.wait_for(
+                    asyncio.gather(*futures, return_exceptions=True), timeout=self._timeout
+                )
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+                elif not future.cancelled():
+                    future.exception()  # retrieved: reported below or superseded by the raise
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             raise JobError(
