@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from dcc.errors import SourceConfigError
+from dcc.errors import SourceConfigError, SourceFormatError
 from dcc.ingest import actions
 from dcc.ingest.source_config import read_sources_file
 from dcc.records import ParseProblem, RawItem, Source, SourceKind
@@ -48,6 +48,17 @@ def test_stream_is_stored_in_batches_and_reported(with_source: Engine) -> None:
         assert source_queries.recent_problems(conn, "feed")[0] == ("line 2001", "broken")
         (health,) = source_queries.list_health(conn)
     assert health.items_total == 2500 and health.items_last_day == 2500
+
+
+def test_items_before_a_broken_part_are_kept(with_source: Engine) -> None:
+    def breaking() -> Iterator[RawItem | ParseProblem]:
+        yield from stream(2500)
+        raise SourceFormatError("feed truncated at byte 123456")
+
+    with pytest.raises(SourceFormatError, match="truncated"):
+        actions.do_ingest_stream(with_source, breaking(), source_id="feed", batch_size=1000)
+    with with_source.connect() as conn:
+        assert count_items(conn) == 2500
 
 
 def test_reingest_adds_nothing(with_source: Engine) -> None:

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from queue_backends import NATS_SKIP_REASON, NATS_URL, Backend
+from queue_backends import Backend
 
 from dcc.errors import JobError
 from dcc.jobs.base import Job, JobQueue
 from dcc.jobs.factory import open_job_queue
-from dcc.jobs.nats import consumer_name, redact_url
+from dcc.jobs.nats import NatsJobQueue, consumer_name, redact_url
 from dcc.settings import Settings
 from dcc.store.database import create_db_engine
 
@@ -297,22 +297,27 @@ async def test_factory_reports_an_unreachable_nats(tmp_path: Path) -> None:
         engine.dispose()
 
 
-@pytest.mark.nats
-@pytest.mark.network
-@pytest.mark.skipif(not NATS_URL, reason=NATS_SKIP_REASON)
-async def test_factory_opens_nats_with_queue_url(tmp_path: Path) -> None:
+async def test_factory_opens_nats_for_a_nats_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Connecting for real would create the production streams (DCC_JOBS) on a shared server;
+    # connect itself is exercised by every [nats] test above.
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    async def fake_connect(url: str, **options: object) -> str:
+        calls.append((url, options))
+        return "queue"
+
+    monkeypatch.setattr(NatsJobQueue, "connect", fake_connect)
     engine = create_db_engine(f"sqlite:///{tmp_path}/jobs.db")
     try:
-        queue = await open_job_queue(
-            Settings(queue_url=NATS_URL, job_lease_s=7.0, job_max_attempts=4), engine
+        settings = Settings(
+            queue_url="nats://n1:4222,tls://n2:4222", job_lease_s=7.0, job_max_attempts=4
         )
-        try:
-            assert type(queue).__name__ == "NatsJobQueue"
-            assert (queue.lease_s, queue.max_attempts) == (7.0, 4)
-        finally:
-            await queue.close()
+        assert await open_job_queue(settings, engine) == "queue"  # type: ignore[comparison-overlap]
     finally:
         engine.dispose()
+    assert calls == [("nats://n1:4222,tls://n2:4222", {"lease_s": 7.0, "max_attempts": 4})]
 
 
 def test_job_handle_is_none_on_the_table_backend() -> None:

@@ -7,7 +7,9 @@ the database refuses a second row with the same (source_id, external_id).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,8 @@ from dcc.store.schema import ingest_problems, items, sources
 # Items committed per transaction. Larger batches store faster; smaller ones lose less work
 # when a process is killed. 1,000 keeps both well inside the targets (bench/ingest.py).
 INGEST_BATCH = 1000
+# Batches stored at once on PostgreSQL (see do_ingest_stream).
+STORE_THREADS = 2
 # Problems kept per source: enough to diagnose, bounded so a broken feed cannot fill the disk.
 MAX_PROBLEMS_PER_SOURCE = 500
 MAX_ERROR_LENGTH = 2000
@@ -128,8 +132,8 @@ def do_ingest_stream(
     (publish-on-commit) and to move a progress bar.
     """
     outcome = IngestOutcome()
-    for batch, problems in _batches(stream, batch_size):
-        new_ids = _store_batch(engine, source_id, batch, problems)
+
+    def record(new_ids: list[int], batch: list[RawItem], problems: list[ParseProblem]) -> None:
         batch_report = IngestReport(
             parsed=len(batch),
             stored=len(new_ids),
@@ -140,6 +144,33 @@ def do_ingest_stream(
         outcome.new_item_ids.extend(new_ids)
         if on_batch is not None:
             on_batch(batch_report, new_ids)
+
+    if engine.dialect.name != "postgresql":
+        # SQLite has one writer, and a storing thread would only fight the parser for the GIL
+        # (measured: 30% slower), so batches are stored inline.
+        for batch, problems in _batches(stream, batch_size):
+            record(_store_batch(engine, source_id, batch, problems), batch, problems)
+        return outcome
+
+    # On PostgreSQL the index work runs in server processes, one per connection: storing
+    # STORE_THREADS batches at once while the next is parsed uses both cores. Each batch is
+    # atomic and the unique key makes the order of commits irrelevant: a crash leaves whole
+    # batches stored, and running the same ingest again stores exactly the rest.
+    in_flight: deque[tuple[Future[list[int]], list[RawItem], list[ParseProblem]]] = deque()
+    with ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="dcc-store") as pool:
+        try:
+            for batch, problems in _batches(stream, batch_size):
+                submitted = pool.submit(_store_batch, engine, source_id, batch, problems)
+                in_flight.append((submitted, batch, problems))
+                if len(in_flight) > STORE_THREADS:
+                    stored, done_batch, done_problems = in_flight.popleft()
+                    record(stored.result(), done_batch, done_problems)
+        finally:
+            # Also when the stream raised (a document broken half-way): what was parsed
+            # before the error is stored and reported before the error goes on up.
+            while in_flight:
+                stored, done_batch, done_problems = in_flight.popleft()
+                record(stored.result(), done_batch, done_problems)
     return outcome
 
 
@@ -148,14 +179,20 @@ def _batches(
 ) -> Iterator[tuple[list[RawItem], list[ParseProblem]]]:
     batch: list[RawItem] = []
     problems: list[ParseProblem] = []
-    for entry in stream:
-        if isinstance(entry, ParseProblem):
-            problems.append(entry)
-        else:
-            batch.append(entry)
-        if len(batch) >= size or len(problems) >= size:
+    try:
+        for entry in stream:
+            if isinstance(entry, ParseProblem):
+                problems.append(entry)
+            else:
+                batch.append(entry)
+            if len(batch) >= size or len(problems) >= size:
+                yield batch, problems
+                batch, problems = [], []
+    except Exception:
+        # The document broke half-way: what was read before the break is still stored.
+        if batch or problems:
             yield batch, problems
-            batch, problems = [], []
+        raise
     if batch or problems:
         yield batch, problems
 

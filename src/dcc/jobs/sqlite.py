@@ -22,7 +22,7 @@ from dcc.store.schema import jobs
 
 # How often an idle fetch looks for new jobs. Publishing in the same process wakes fetchers
 # at once through `_wakeup`; the poll only matters across processes.
-_POLL_S = 0.05
+_POLL_S = 0.5
 
 
 class TableJobQueue(JobQueue):

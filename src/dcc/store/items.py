@@ -21,6 +21,12 @@ INSERT_CHUNK = 500
 
 
 def raw_item_row(item: RawItem, ingested_at: datetime) -> dict[str, Any]:
+    if item.published_at is not None and item.published_at.tzinfo is None:
+        # Checked here as well as in UTCDateTime: the PostgreSQL COPY path bypasses column types.
+        raise ValueError(
+            f"naive datetime {item.published_at!r} given for {item.external_id!r}; "
+            "DCC stores timezone-aware UTC"
+        )
     return {
         "source_id": item.source_id,
         "external_id": item.external_id,
@@ -56,20 +62,27 @@ def insert_new_items(conn: Connection, batch: Sequence[RawItem]) -> list[int]:
     for item in batch:
         unique.setdefault((item.source_id, item.external_id), raw_item_row(item, now))
     rows = list(unique.values())
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    if conn.dialect.name == "postgresql":
+        from dcc.store.backends.postgres_copy import copy_new_items
+
+        inserted = copy_new_items(conn, rows)
+    else:
+        inserted = []
+        for start in range(0, len(rows), INSERT_CHUNK):
+            statement = (
+                sqlite.insert(items)
+                .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+                .returning(items.c.id, items.c.sort_at)
+            )
+            result = conn.execute(statement, rows[start : start + INSERT_CHUNK])
+            inserted.extend((row[0], row[1]) for row in result)
     ids: list[int] = []
     hours: dict[int, tuple[int, int]] = {}
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = (
-            insert(items)
-            .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-            .returning(items.c.id, items.c.sort_at)
-        )
-        for item_id, sort_at in conn.execute(statement, rows[start : start + INSERT_CHUNK]):
-            ids.append(item_id)
-            hour = int(sort_at.timestamp()) // 3600
-            low, high = hours.get(hour, (item_id, item_id))
-            hours[hour] = (min(low, item_id), max(high, item_id))
+    for item_id, sort_at in inserted:
+        ids.append(item_id)
+        hour = int(sort_at.timestamp()) // 3600
+        low, high = hours.get(hour, (item_id, item_id))
+        hours[hour] = (min(low, item_id), max(high, item_id))
     if hours:
         widen_time_bounds(conn, hours)
     return ids
