@@ -13,6 +13,7 @@ The 1M-item database is built once under bench/out/ and reused (delete it to reb
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -21,10 +22,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,30 +64,57 @@ def make_jsonl(path: Path, count: int, sentences: list[str]) -> None:
             handle.write(json.dumps(doc, ensure_ascii=False) + "\n")
 
 
-def bench_store(url: str, jsonl: Path, label: str) -> float:
+def bench_store(url: str, jsonl: Path, label: str, repeat: int) -> float:
+    """Store the JSONL file into a fresh database `repeat` times; print median and range."""
     from dcc.ingest.sources import parse_content
 
-    engine = create_db_engine(url)
-    migrate(engine)
     source = Source(id="bench-jsonl", kind=SourceKind.JSONL, url=str(jsonl))
-    do_sync_sources(engine, [source])
     content = jsonl.read_bytes()
-    started = time.perf_counter()
-    outcome = do_ingest_stream(engine, parse_content(content, source), source_id=source.id)
-    elapsed = time.perf_counter() - started
-    again_started = time.perf_counter()
-    again = do_ingest_stream(engine, parse_content(content, source), source_id=source.id)
-    again_elapsed = time.perf_counter() - again_started
-    with engine.connect() as conn:
-        stored = count_items(conn)
-    engine.dispose()
-    rate = outcome.report.stored / elapsed
+    rates: list[float] = []
+    again_seconds: list[float] = []
+    for _ in range(repeat):
+        with fresh_database(url) as engine:
+            do_sync_sources(engine, [source])
+            started = time.perf_counter()
+            outcome = do_ingest_stream(engine, parse_content(content, source), source_id=source.id)
+            rates.append(outcome.report.stored / (time.perf_counter() - started))
+            print(f"  run: {rates[-1]:,.0f}/s", flush=True)
+            started = time.perf_counter()
+            again = do_ingest_stream(engine, parse_content(content, source), source_id=source.id)
+            again_seconds.append(time.perf_counter() - started)
+            with engine.connect() as conn:
+                stored = count_items(conn)
+            if again.report.stored or stored != outcome.report.stored:
+                raise SystemExit(f"{label}: re-ingest stored {again.report.stored}, count {stored}")
+    median = statistics.median(rates)
     print(
-        f"store {label:10s}: {outcome.report.stored:,} JSONL items in {elapsed:.1f} s = "
-        f"{rate:,.0f} items/s (target ≥ 5,000); re-ingest added {again.report.stored} "
-        f"in {again_elapsed:.1f} s; {stored:,} in the database"
+        f"store {label:10s}: {outcome.report.stored:,} JSONL items: median {median:,.0f} items/s "
+        f"over {repeat} runs (range {min(rates):,.0f}-{max(rates):,.0f}; target ≥ 5,000); "
+        f"re-ingest adds 0 in {statistics.median(again_seconds):.1f} s"
     )
-    return rate
+    return median
+
+
+@contextlib.contextmanager
+def fresh_database(url: str) -> Iterator[Engine]:
+    """A new empty, migrated database for one run (a file, or a PostgreSQL database)."""
+    if url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = create_db_engine(f"sqlite:///{Path(tmp) / 'store.db'}")
+            migrate(engine)
+            try:
+                yield engine
+            finally:
+                engine.dispose()
+        return
+    name, database_url = postgres_database(url)
+    engine = create_db_engine(database_url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_database(url, name)
 
 
 def build_search_db(path: Path, count: int, sentences: list[str]) -> None:
@@ -213,12 +242,13 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DCC_TEST_POSTGRES_URL", ""))
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--only-search", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="store runs per database")
     args = parser.parse_args()
 
     sentences, origin = load_sentences()
     print(f"corpus: {origin}")
     if not args.only_search:
-        run_store_benchmarks(args.items, args.postgres, sentences)
+        run_store_benchmarks(args.items, args.postgres, sentences, args.repeat)
     if not args.skip_search:
         OUT.mkdir(exist_ok=True)
         db = OUT / f"search-{args.search_items}.db"
@@ -226,18 +256,14 @@ def main() -> None:
         bench_search(db, sentences)
 
 
-def run_store_benchmarks(count: int, postgres: str, sentences: list[str]) -> None:
+def run_store_benchmarks(count: int, postgres: str, sentences: list[str], repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         jsonl = Path(tmp) / "items.jsonl"
         make_jsonl(jsonl, count, sentences)
         print(f"input: {count:,} JSON Lines documents, {jsonl.stat().st_size / 1e6:.1f} MB")
-        bench_store(f"sqlite:///{Path(tmp) / 'store.db'}", jsonl, "sqlite")
+        bench_store("sqlite", jsonl, "sqlite", repeat)
         if postgres:
-            name, url = postgres_database(postgres)
-            try:
-                bench_store(url, jsonl, "postgresql")
-            finally:
-                drop_postgres_database(postgres, name)
+            bench_store(postgres, jsonl, "postgresql", repeat)
         else:
             print("store postgresql: skipped (set DCC_TEST_POSTGRES_URL or --postgres)")
 
