@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from dcc.app import create_app
+from dcc.context import open_context
+from dcc.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -119,6 +124,19 @@ def test_real_data_ingest_is_searchable_and_idempotent(home: Path, shared_data: 
         found = json.loads(dcc("search", query, "--json", home=home).stdout)
         assert found["total"] > 0, query
         assert expected_source in found["items"][0]["source"]
+
+    # The same items through the API and the page, served from the same database.
+    ctx = open_context(Settings(home=home))
+    try:
+        with TestClient(create_app(ctx)) as client:
+            api = client.get("/api/v1/search", params={"q": "cyclone"}).json()
+            assert api["total"] > 0 and "gdacs" in api["items"][0]["source"]
+            quakes = client.get("/api/v1/items", params={"kind": "quake"}).json()
+            assert quakes["total"] > 100 and quakes["items"][0]["geo"] is not None
+            page = client.get("/", params={"q": "marathon"}).text
+            assert "No items match" not in page and "Boston" in page
+    finally:
+        ctx.close()
 
 
 def test_invalid_cap_is_rejected_with_schema_error(
