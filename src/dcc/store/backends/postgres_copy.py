@@ -1,9 +1,9 @@
-"""Bulk insert of raw items on PostgreSQL through COPY and a staging table.
+"""Bulk insert of raw items on PostgreSQL through COPY.
 
 SQLAlchemy's multi-row INSERT ... VALUES makes psycopg parse statements with thousands of
-placeholders in Python, which capped ingest near 3,000 items/s. COPY streams rows instead;
-keys already stored are dropped in the staging table, so a re-ingest never computes the
-search vector of a row it will not insert.
+placeholders in Python, which capped ingest near 3,000 items/s. COPY streams rows instead.
+Keys already stored are looked up first, so a re-ingest never computes the search vector of
+a row it will not insert.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from psycopg import Cursor
+from psycopg.errors import UniqueViolation
 from psycopg.types.json import Json
 from sqlalchemy import Connection
 
@@ -46,25 +48,70 @@ _CREATE_STAGING = (
 def copy_new_items(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, datetime]]:
     """Insert rows whose (source_id, external_id) is new; return (id, sort_at) of each.
 
-    Runs inside the caller's transaction on the same connection.
+    Runs inside the caller's transaction on the same connection. Rows whose keys are not
+    stored yet are copied straight into `items`; if another writer stored one of them in the
+    meantime, the copy is rolled back to a savepoint and the batch goes through the staging
+    table, whose INSERT ... ON CONFLICT settles the race.
     """
     driver = conn.connection.driver_connection
     if driver is None:
         raise RuntimeError("the PostgreSQL connection is closed")
     with driver.cursor() as cursor:
-        cursor.execute(_CREATE_STAGING)
-        cursor.execute("TRUNCATE items_staging")
-        with cursor.copy(f"COPY items_staging ({_COLUMN_LIST}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([Json(row[c]) if c == "extra" else row[c] for c in COLUMNS])
+        new_rows = _without_stored_keys(cursor, rows)
+        if not new_rows:
+            return []
+        try:
+            with driver.transaction():  # a savepoint inside the caller's transaction
+                _copy(cursor, "items", new_rows)
+        except UniqueViolation:
+            return _insert_through_staging(cursor, new_rows)
+        return _ids_of(cursor, new_rows)
+
+
+def _without_stored_keys(cursor: Cursor[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_source: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row["source_id"], []).append(row["external_id"])
+    stored: set[tuple[str, str]] = set()
+    for source_id, keys in by_source.items():
         cursor.execute(
-            "DELETE FROM items_staging s USING items i "
-            "WHERE i.source_id = s.source_id AND i.external_id = s.external_id"
+            "SELECT external_id FROM items WHERE source_id = %s AND external_id = ANY(%s)",
+            (source_id, keys),
         )
+        stored.update((source_id, key) for (key,) in cursor.fetchall())
+    return [r for r in rows if (r["source_id"], r["external_id"]) not in stored]
+
+
+def _copy(cursor: Cursor[Any], table: str, rows: list[dict[str, Any]]) -> None:
+    with cursor.copy(f"COPY {table} ({_COLUMN_LIST}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Json(row[c]) if c == "extra" else row[c] for c in COLUMNS])
+
+
+def _ids_of(cursor: Cursor[Any], rows: list[dict[str, Any]]) -> list[tuple[int, datetime]]:
+    found: list[tuple[int, datetime]] = []
+    by_source: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row["source_id"], []).append(row["external_id"])
+    for source_id, keys in by_source.items():
         cursor.execute(
-            f"INSERT INTO items ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM items_staging "
-            "ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, sort_at"
+            "SELECT id, sort_at FROM items WHERE source_id = %s AND external_id = ANY(%s)",
+            (source_id, keys),
         )
-        inserted = [(int(r[0]), r[1]) for r in cursor.fetchall()]
-        cursor.execute("TRUNCATE items_staging")
+        found.extend((int(r[0]), r[1]) for r in cursor.fetchall())
+    return found
+
+
+def _insert_through_staging(
+    cursor: Cursor[Any], rows: list[dict[str, Any]]
+) -> list[tuple[int, datetime]]:
+    cursor.execute(_CREATE_STAGING)
+    cursor.execute("TRUNCATE items_staging")
+    _copy(cursor, "items_staging", rows)
+    cursor.execute(
+        f"INSERT INTO items ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM items_staging "
+        "ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id, sort_at"
+    )
+    inserted = [(int(r[0]), r[1]) for r in cursor.fetchall()]
+    cursor.execute("TRUNCATE items_staging")
     return inserted
