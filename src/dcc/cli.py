@@ -384,6 +384,16 @@ def search_command(
     source: Annotated[list[str] | None, typer.Option(help="Only these sources.")] = None,
     lang: Annotated[list[str] | None, typer.Option(help="Only these languages.")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Only these countries.")] = None,
+    sentiment: Annotated[
+        list[str] | None, typer.Option(help="Only this sentiment (positive/neutral/negative).")
+    ] = None,
+    stance: Annotated[
+        list[str] | None, typer.Option(help="Only this stance toward Indonesia.")
+    ] = None,
+    crisis: Annotated[
+        bool | None,
+        typer.Option("--crisis/--no-crisis", help="Only crisis-related items, or none."),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="From this time (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Before this time (ISO 8601).")] = None,
     sort: Annotated[str | None, typer.Option(help="time or relevance.")] = None,
@@ -400,6 +410,9 @@ def search_command(
         sources=tuple(source or ()),
         langs=tuple(lang or ()),
         countries=tuple(country or ()),
+        sentiments=tuple(sentiment or ()),
+        stances=tuple(stance or ()),
+        is_crisis=crisis,
         since=_parse_time(since, "since"),
         until=_parse_time(until, "until"),
         sort=sort,  # type: ignore[arg-type]  # checked above
@@ -553,6 +566,46 @@ def sources_health(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
             (h.last_error or "")[:60],
         )
     out.print(table)
+
+
+@app.command("enrich")
+def enrich_command(
+    input_path: Annotated[
+        str, typer.Option("--input", help="JSON Lines documents (DESIGN §4.1), or - for stdin.")
+    ] = "-",
+    output_path: Annotated[
+        str, typer.Option("--output", help="Where to write the labelled documents, or -.")
+    ] = "-",
+) -> None:
+    """Label documents: language, entities, countries, sentiment, stance, crisis, topics..."""
+    import contextlib
+
+    from dcc.enrich.stream import enrich_stream
+
+    with contextlib.ExitStack() as files:
+        try:
+            source = (
+                sys.stdin
+                if input_path == "-"
+                else files.enter_context(open(input_path, encoding="utf-8", errors="replace"))
+            )
+            target = (
+                sys.stdout
+                if output_path == "-"
+                else files.enter_context(open(output_path, "w", encoding="utf-8"))
+            )
+        except OSError as exc:
+            fail(f"cannot open {exc.filename}: {exc.strerror}")
+        show_bar = err.is_terminal and output_path != "-"
+        with _progress(show_bar) as progress:
+            task = progress.add_task("enrich", total=None) if progress else None
+
+            def moved(counts: Any) -> None:
+                if progress is not None and task is not None:
+                    progress.update(task, completed=counts.written)
+
+            counts = enrich_stream(source, target, sys.stderr, on_line=moved)
+    sys.stderr.write(f"enriched {counts.written} documents, rejected {counts.rejected} lines\n")
 
 
 @app.command("stats")

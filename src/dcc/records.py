@@ -124,6 +124,8 @@ class StoredItem:
     kind: str
     stage: str
     extra: Mapping[str, JSONValue]
+    # The enrichment labels with their evidence (DESIGN §4.2), once processed.
+    enrichment: Mapping[str, JSONValue] | None = None
 
 
 @dataclass(frozen=True, slots=True)

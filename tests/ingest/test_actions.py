@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from dcc.enrich.labels import CrisisLabel, Enrichment, Label
 from dcc.errors import SourceConfigError, SourceFormatError
 from dcc.ingest import actions
 from dcc.ingest.source_config import read_sources_file
 from dcc.records import ParseProblem, RawItem, Source, SourceKind
 from dcc.store import sources as source_queries
-from dcc.store.items import count_items
+from dcc.store.items import count_items, get_items
+from dcc.store.search import SearchQuery, search
 
 SOURCE = Source(id="feed", kind=SourceKind.RSS, url="https://feed.example/rss", lang="id")
 
@@ -123,7 +125,27 @@ def test_sync_updates_changed_definitions(engine: Engine) -> None:
         assert source_queries.get_source(conn, "feed") == changed
 
 
-def test_mark_processed_is_idempotent(with_source: Engine) -> None:
-    outcome = actions.do_ingest_stream(with_source, stream(5), source_id="feed")
-    assert actions.do_mark_processed(with_source, outcome.new_item_ids) == 5
-    assert actions.do_mark_processed(with_source, outcome.new_item_ids) == 0
+def test_store_enrichment_is_idempotent_and_sets_filters(with_source: Engine) -> None:
+    outcome = actions.do_ingest_stream(with_source, stream(3), source_id="feed")
+    first, second, third = sorted(outcome.new_item_ids)
+    labels = Enrichment(
+        lang="id",
+        sentiment=Label("negative", 0.9),
+        stance_id=Label("negative", 0.7),
+        crisis=CrisisLabel(related=True, informative=True, info_type="affected_individuals"),
+        why={"sentiment": {"ngrams": ["banjir"]}},
+    )
+    unsure = Enrichment(lang="und")
+    assert actions.do_store_enrichment(with_source, [(first, labels), (second, unsure)]) == 2
+    assert actions.do_store_enrichment(with_source, [(first, unsure)]) == 0  # already processed
+    with with_source.connect() as conn:
+        stored = {i.id: i for i in get_items(conn, [first, second, third])}
+        negative = search(conn, SearchQuery(sentiments=("negative",), is_crisis=True))
+        by_text = search(conn, SearchQuery(text="berita", stances=("negative",)))
+    assert stored[first].enrichment is not None
+    assert stored[first].enrichment["why"]["sentiment"] == {"ngrams": ["banjir"]}
+    assert stored[first].lang == "id" and stored[first].stage == "processed"
+    assert stored[second].lang is None  # "und" keeps the source's hint
+    assert stored[third].stage == "new"
+    assert [i.id for i in negative.items] == [first]
+    assert [i.id for i in by_text.items] == [first]

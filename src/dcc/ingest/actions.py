@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from dcc.enrich.labels import Enrichment
 from dcc.errors import SourceConfigError
 from dcc.ingest.source_config import read_sources_file, write_sources_file
 from dcc.records import IngestReport, ParseProblem, RawItem, Source
@@ -292,15 +293,28 @@ def do_record_fetch_failure(
         )
 
 
-def do_mark_processed(engine: Engine, item_ids: Iterable[int]) -> int:
-    """Move items to stage "processed" once the pipeline ran on them; return how many moved."""
-    ids = list(item_ids)
-    if not ids:
-        return 0
+def do_store_enrichment(engine: Engine, labelled: Iterable[tuple[int, Enrichment]]) -> int:
+    """Store each item's labels and move it to stage "processed"; return how many moved.
+
+    The detected language replaces the source's hint unless detection was unsure ("und").
+    Items already processed are left as they are, so a redelivered job changes nothing.
+    """
+    now = datetime.now(tz=UTC)
+    moved = 0
     with engine.begin() as conn:
-        result = conn.execute(
-            update(items)
-            .where(items.c.id.in_(ids), items.c.stage == "new")
-            .values(stage="processed", processed_at=datetime.now(tz=UTC))
-        )
-    return int(result.rowcount or 0)
+        for item_id, labels in labelled:
+            values: dict[str, object] = {
+                "enrichment": labels.as_json(),
+                "sentiment": labels.sentiment.label if labels.sentiment else None,
+                "stance": labels.stance_id.label if labels.stance_id else None,
+                "is_crisis": labels.crisis.related if labels.crisis else None,
+                "stage": "processed",
+                "processed_at": now,
+            }
+            if labels.lang != "und":
+                values["lang"] = labels.lang
+            result = conn.execute(
+                update(items).where(items.c.id == item_id, items.c.stage == "new").values(**values)
+            )
+            moved += int(result.rowcount or 0)
+    return moved

@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, update
 
+from dcc.enrich.pipeline import Document, Enricher
 from dcc.errors import DCCError, SourceError
 from dcc.ingest.actions import (
     IngestOutcome,
     do_ingest_stream,
-    do_mark_processed,
     do_record_fetch_failure,
     do_record_fetch_success,
+    do_store_enrichment,
 )
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.health import unusable_reason
@@ -47,15 +48,36 @@ async def publish_item_jobs(queue: JobQueue, item_ids: Sequence[int], batch_size
     await queue.publish(TOPIC_PROCESS_ITEMS, payloads)
 
 
-def process_items(engine: Engine, item_ids: Sequence[int]) -> int:
-    """Run the processing stages on items still at stage "new"; return how many moved on.
+def process_items(engine: Engine, item_ids: Sequence[int], enricher: Enricher) -> int:
+    """Enrich items still at stage "new" and store their labels; return how many moved on.
 
-    Enrichment stages (language, entities, sentiment...) plug in here as the enrichment work
-    lands; items already processed are skipped, so a redelivered job changes nothing.
+    Items already processed are skipped, so a redelivered job changes nothing.
     """
     with engine.connect() as conn:
-        pending = [item.id for item in get_items(conn, item_ids) if item.stage == "new"]
-    return do_mark_processed(engine, pending)
+        pending = [item for item in get_items(conn, item_ids) if item.stage == "new"]
+    labelled = [
+        (
+            item.id,
+            enricher.enrich(
+                Document(
+                    id=str(item.id),
+                    text=item_text(item.title, item.text),
+                    title=item.title,
+                    lang=item.lang,
+                )
+            ),
+        )
+        for item in pending
+    ]
+    return do_store_enrichment(engine, labelled)
+
+
+def item_text(title: str, text: str) -> str:
+    """The text an item is analysed on: its title, then its text when the text does not
+    already start with the title (feeds often repeat it)."""
+    if not title or text.startswith(title):
+        return text or title
+    return f"{title}\n{text}" if text else title
 
 
 class IngestWorkers:
@@ -68,6 +90,8 @@ class IngestWorkers:
         self.queue = queue
         self.fetcher = fetcher
         self.settings = settings
+        # One enricher per worker: its near-duplicate memory spans the stream it processes.
+        self.enricher = Enricher()
 
     # --- scheduling -----------------------------------------------------------------------
 
@@ -128,7 +152,7 @@ class IngestWorkers:
 
     async def handle_process(self, job: Job) -> None:
         ids = [int(i) for i in job.payload["item_ids"]]
-        await asyncio.to_thread(process_items, self.engine, ids)
+        await asyncio.to_thread(process_items, self.engine, ids, self.enricher)
 
     async def fetch_source(self, source: Source) -> IngestOutcome | None:
         """Fetch one source, store its new items, queue them, and record its health.

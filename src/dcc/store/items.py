@@ -147,6 +147,7 @@ def row_to_item(row: Row[Any]) -> StoredItem:
         kind=m["kind"],
         stage=m["stage"],
         extra=m["extra"] or {},
+        enrichment=m["enrichment"],
     )
 
 

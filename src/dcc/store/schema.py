@@ -112,6 +112,11 @@ items = Table(
     # Processing stage: "new" when stored raw, "processed" once the pipeline ran.
     Column("stage", String(20), nullable=False, default="new"),
     Column("processed_at", UTCDateTime),
+    # Enrichment (migration 0002): the full labels with evidence, and what search filters on.
+    Column("enrichment", JSON),
+    Column("sentiment", String(10)),
+    Column("stance", String(10)),
+    Column("is_crisis", Boolean),
     UniqueConstraint("source_id", "external_id", name="uq_items_source_external"),
 )
 Index("ix_items_sort_at", items.c.sort_at)
@@ -120,6 +125,9 @@ Index("ix_items_lang_sort_at", items.c.lang, items.c.sort_at)
 Index("ix_items_country_sort_at", items.c.country, items.c.sort_at)
 Index("ix_items_stage", items.c.stage, items.c.id)
 Index("ix_items_source_ingested_at", items.c.source_id, items.c.ingested_at)
+Index("ix_items_sentiment_sort_at", items.c.sentiment, items.c.sort_at)
+Index("ix_items_stance_sort_at", items.c.stance, items.c.sort_at)
+Index("ix_items_is_crisis_sort_at", items.c.is_crisis, items.c.sort_at)
 
 # The id range of the items whose sort_at falls in each hour (hours since the epoch, UTC). A
 # time filter becomes an id range that the full-text index can use directly (items are

@@ -49,6 +49,9 @@ class SearchQuery:
     langs: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    stances: tuple[str, ...] = ()
+    is_crisis: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
     sort: SortOrder | None = None  # default: relevance with text, time without
@@ -123,10 +126,23 @@ def filter_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
         conditions.append(items.c.country.in_([c.upper() for c in query.countries]))
     if query.kinds:
         conditions.append(items.c.kind.in_(query.kinds))
+    conditions.extend(label_conditions(query))
     if query.since is not None:
         conditions.append(items.c.sort_at >= query.since)
     if query.until is not None:
         conditions.append(items.c.sort_at < query.until)
+    return conditions
+
+
+def label_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+    """Filters on enrichment labels (sentiment, stance toward Indonesia, crisis)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.sentiments:
+        conditions.append(items.c.sentiment.in_(query.sentiments))
+    if query.stances:
+        conditions.append(items.c.stance.in_(query.stances))
+    if query.is_crisis is not None:
+        conditions.append(items.c.is_crisis.is_(query.is_crisis))
     return conditions
 
 

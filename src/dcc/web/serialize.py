@@ -29,6 +29,7 @@ def item_json(item: StoredItem) -> dict[str, Any]:
         "kind": item.kind,
         "stage": item.stage,
         "extra": dict(item.extra),
+        "labels": dict(item.enrichment) if item.enrichment is not None else None,
     }
 
 

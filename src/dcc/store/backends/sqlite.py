@@ -19,7 +19,7 @@ from sqlalchemy import (
 
 from dcc.store.items import id_range_for_time
 from dcc.store.schema import items
-from dcc.store.search import TOTAL_CAP
+from dcc.store.search import TOTAL_CAP, label_conditions
 
 if TYPE_CHECKING:
     from dcc.store.search import SearchQuery, Term
@@ -100,6 +100,8 @@ class SqliteFts:
         params: dict[str, object] = {"match": match}
         where = [text("items_fts MATCH :match")]
         times = time_conditions(query)
+        # Label filters are checked on the candidates, like exact times.
+        checks = [*times, *label_conditions(query)]
         if times:
             id_range = id_range_for_time(conn, query.since, query.until)
             if id_range is None:
@@ -107,12 +109,12 @@ class SqliteFts:
             params.update(low=id_range[0], high=id_range[1])
             where.append(text("items_fts.rowid BETWEEN :low AND :high"))
         rowid: ColumnElement[int] = literal_column("items_fts.rowid")
-        needs_items = bool(times) or query.effective_sort == "time"
+        needs_items = bool(checks) or query.effective_sort == "time"
         candidates = select(rowid, _raw_sort_at() if needs_items else literal_column("''"))
         candidates = candidates.select_from(items_fts)
         if needs_items:
             candidates = candidates.join(items, items.c.id == rowid)
-        candidates = candidates.where(*where, *times).order_by(rowid.desc()).limit(TOTAL_CAP + 1)
+        candidates = candidates.where(*where, *checks).order_by(rowid.desc()).limit(TOTAL_CAP + 1)
         rows = [(row[0], row[1], 0.0) for row in conn.execute(candidates, params)]
         if query.effective_sort == "relevance" and rows:
             rows = _with_scores(conn, match, rows[:RELEVANCE_WINDOW]) + rows[RELEVANCE_WINDOW:]
