@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run init test test-fast lint format bench browser clean
+.PHONY: install run init test test-fast lint format bench models browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ format: install
 
 bench: install
 	$(PY) bench/ingest.py
+
+## Train the enrichment models from ../shared/data (they are committed under src/dcc/enrich/models)
+models: install
+	$(VENV)/bin/dcc train
 
 ## Debian's chromium for the browser tests (needs root; CI runs this)
 browser:

@@ -608,6 +608,66 @@ def enrich_command(
     sys.stderr.write(f"enriched {counts.written} documents, rejected {counts.rejected} lines\n")
 
 
+@app.command("train")
+def train_command(
+    tasks: Annotated[
+        list[str] | None, typer.Argument(help="Tasks to train (default: all).")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="The datasets (default ../shared/data).")
+    ] = None,
+) -> None:
+    """Train the enrichment models from the datasets; they are written under enrich/models."""
+    from dcc.enrich.tasks import TASKS, require_data_dir, task_module
+
+    try:
+        data_dir = require_data_dir(data)
+        for name in tasks or list(TASKS):
+            out.print(f"training {name} ...")
+            summary = task_module(name).train(data_dir)
+            out.print(f"  {name}: {json.dumps(summary, ensure_ascii=False, default=str)}")
+    except DCCError as exc:
+        fail(str(exc))
+
+
+@app.command("eval")
+def eval_command(
+    tasks: Annotated[
+        list[str] | None, typer.Argument(help="Tasks to evaluate (default: all).")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="The datasets (default ../shared/data).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score the enrichment on the datasets' valid splits: DCC, baseline, published anchor."""
+    from dcc.enrich.tasks import TASKS, require_data_dir, task_module
+
+    rows = []
+    try:
+        data_dir = require_data_dir(data)
+        for name in tasks or list(TASKS):
+            rows.extend(task_module(name).evaluate(data_dir))
+    except DCCError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json([row.as_json() for row in rows])
+        return
+    table = Table("task", "dataset", "metric", "DCC", "target", "baseline", "anchor", "n")
+    for row in rows:
+        table.add_row(
+            row.task,
+            row.dataset,
+            row.metric,
+            f"{row.score:.3f}",
+            f"{row.target:.2f}" if row.target is not None else "",
+            f"{row.baseline:.3f} ({row.baseline_name})" if row.baseline is not None else "",
+            row.anchor,
+            str(row.n),
+        )
+    out.print(table)
+
+
 @app.command("stats")
 def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Count stored items."""
