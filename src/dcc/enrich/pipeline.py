@@ -36,6 +36,7 @@ class Enricher:
 
     def __init__(self) -> None:
         self._dedupe: Any = None
+        self._stories: Any = None
         self._failed_once: set[str] = set()
 
     def enrich(self, doc: Document) -> Enrichment:
@@ -55,6 +56,9 @@ class Enricher:
         emotion = self._stage("emotion", why, lambda: _emotion(text, lang))
         crisis = self._stage("crisis", why, lambda: _crisis(text, lang))
         topics = self._stage("topics", why, lambda: _topics(text, lang), default=[])
+        story_id = self._stage(
+            "story_id", why, lambda: self._story(doc, text, lang, entities, near)
+        )
         if "places" not in why and "countries" in why:
             why["places"] = why["countries"]
         return Enrichment(
@@ -68,7 +72,7 @@ class Enricher:
             crisis=crisis,
             topics=tuple(topics),
             near_duplicate_of=near,
-            story_id=None,
+            story_id=story_id,
             why=why,
         )
 
@@ -90,6 +94,18 @@ class Enricher:
 
             self._dedupe = NearDuplicateIndex()
         result: tuple[str | None, dict[str, Any]] = self._dedupe.add(doc_id, text)
+        return result
+
+    def _story(
+        self, doc: Document, text: str, lang: str, entities: list[Entity], near: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        if self._stories is None:
+            from dcc.enrich.stories import StoryClusterer
+
+            self._stories = StoryClusterer()
+        result: tuple[str, dict[str, Any]] = self._stories.add(
+            doc.id, text, lang, entities=entities, near_duplicate_of=near
+        )
         return result
 
 

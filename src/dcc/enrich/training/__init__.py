@@ -1,1 +1,1 @@
-"""Training and evaluation of the enrichment models (`dcc train`, `dcc eval`) from ../shared/data."""
+"""Training and evaluation of the enrichment models (`dcc train`, `dcc eval`)."""
