@@ -622,9 +622,10 @@ def train_command(
 
     try:
         data_dir = require_data_dir(data)
-        for name in tasks or list(TASKS):
+        modules = {name: task_module(name) for name in tasks or list(TASKS)}
+        for name, module in modules.items():
             out.print(f"training {name} ...")
-            summary = task_module(name).train(data_dir)
+            summary = module.train(data_dir)
             out.print(f"  {name}: {json.dumps(summary, ensure_ascii=False, default=str)}")
     except DCCError as exc:
         fail(str(exc))
@@ -666,6 +667,26 @@ def eval_command(
             str(row.n),
         )
     out.print(table)
+
+
+@app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Benchmark: ingest or enrich.")] = "ingest",
+) -> None:
+    """Run a benchmark from bench/ (in a source checkout); extra options are passed on."""
+    import subprocess
+
+    bench_dir = Path(__file__).resolve().parents[2] / "bench"
+    script = bench_dir / f"{name}.py"
+    if not script.is_file():
+        known = sorted(p.stem for p in bench_dir.glob("*.py") if p.stem != "corpus")
+        fail(
+            f"no benchmark {name!r}"
+            + (f"; known: {', '.join(known)}" if known else " (run from a source checkout)")
+        )
+    # The script is one of bench/*.py by name; the arguments are the caller's own.
+    raise typer.Exit(subprocess.call([sys.executable, str(script), *ctx.args]))  # noqa: S603
 
 
 @app.command("stats")
