@@ -624,6 +624,8 @@ def train_command(
         data_dir = require_data_dir(data)
         modules = {name: task_module(name) for name in tasks or list(TASKS)}
         for name, module in modules.items():
+            if not hasattr(module, "train"):
+                continue  # evaluation-only tasks (geo) have nothing to train
             out.print(f"training {name} ...")
             summary = module.train(data_dir)
             out.print(f"  {name}: {json.dumps(summary, ensure_ascii=False, default=str)}")

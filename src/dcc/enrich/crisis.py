@@ -174,14 +174,18 @@ def classify_by_lexicon(
         entry = match.payloads[0]
         kinds.setdefault(entry.kind, []).append(match.text)
         if entry.info_type:
-            type_votes[entry.info_type] = type_votes.get(entry.info_type, 0) + 1
+            # A condolence names the victims ("berduka untuk korban"); it is still sympathy.
+            vote = 2 if entry.kind == "sympathy" else 1
+            type_votes[entry.info_type] = type_votes.get(entry.info_type, 0) + vote
     strong = sum(len(kinds.get(kind, [])) for kind in STRONG_KINDS)
     weak_terms = {term for kind in WEAK_KINDS for term in kinds.get(kind, [])}
     is_related = strong > 0 or len(weak_terms) >= 2
     # Informative: beyond naming the hazard (or praying), the post says something an analyst
     # can act on: impact, response, a warning, an agency, or a figure ("M 5,6", "3 tewas").
+    # A condolence needs more than one such term, since it usually names the victims.
     has_figure = any(token.isdigit() for token in tokens)
-    is_informative = is_related and (bool(weak_terms) or "agency" in kinds or has_figure)
+    needed = 2 if "sympathy" in kinds else 1
+    is_informative = is_related and (len(weak_terms) >= needed or "agency" in kinds or has_figure)
     info_type = "not_applicable"
     if is_related:
         # Ties go to the order of INFO_TYPES (most specific first); no hint: other useful info.

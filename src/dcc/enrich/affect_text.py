@@ -1,0 +1,66 @@
+"""Text preparation shared by the sentiment, stance and emotion classifiers.
+
+The training corpora (SmSA, NusaX, EmoT) are lower-cased and, for SmSA, tokenised with
+spaces around punctuation; live posts are not. Preparing both sides the same way keeps the
+hashed n-grams of "bagus," and "bagus ," identical. Informal Indonesian spellings are mapped
+to one form ("gak", "ga", "nggak" -> "tidak") so that their evidence is pooled, and a
+negation marks the next words ("tidak bagus" -> "tidak neg_bagus") so that a word's weight
+can differ under negation.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Frequent informal spellings in Indonesian posts and reviews, mapped to the standard word.
+INFORMAL = {
+    "gak": "tidak", "ga": "tidak", "gk": "tidak", "ngga": "tidak", "nggak": "tidak",
+    "enggak": "tidak", "engga": "tidak", "kagak": "tidak", "ndak": "tidak", "tdk": "tidak",
+    "ngk": "tidak", "nda": "tidak", "bgt": "banget", "bngt": "banget", "yg": "yang",
+    "dgn": "dengan", "krn": "karena", "karna": "karena", "utk": "untuk", "tp": "tapi",
+    "tpi": "tapi", "jg": "juga", "sdh": "sudah", "udah": "sudah", "udh": "sudah",
+    "blm": "belum", "lg": "lagi", "bkn": "bukan", "aja": "saja", "sm": "sama", "dr": "dari",
+    "dlm": "dalam", "org": "orang", "trs": "terus", "klo": "kalau", "kalo": "kalau",
+    "jd": "jadi", "jgn": "jangan", "mantab": "mantap", "mantul": "mantap", "bgs": "bagus",
+    "dpt": "dapat", "hrs": "harus", "sgt": "sangat", "bnyk": "banyak", "skrg": "sekarang",
+    "sampe": "sampai", "emang": "memang", "gimana": "bagaimana", "gmn": "bagaimana",
+    "knp": "kenapa", "bener": "benar", "gitu": "begitu", "gini": "begini",
+}  # fmt: skip
+
+# Words that invert what follows, in Indonesian and English ("n't" is split off as "t").
+NEGATIONS = frozenset(
+    "tidak bukan belum jangan kurang tanpa not no never nothing cannot nor hardly t".split()
+)
+NEGATION_SCOPE = 2  # words after a negation that it marks; a punctuation mark ends it
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"@\w+")
+_ELONGATED = re.compile(r"(\w)\1{2,}")  # "bagussss" -> "baguss": one form for any length
+_TOKEN = re.compile(r"\[\w+\]|\w+|[^\w\s]")
+
+
+def prepare_text(text: str, *, mark_negation: bool = True) -> str:
+    """Lower-case, mask URLs and mentions, space out punctuation, normalise informal words."""
+    text = _URL.sub(" [url] ", text.lower())
+    text = _MENTION.sub(" [username] ", text)
+    text = _ELONGATED.sub(r"\1\1", text)
+    tokens = [INFORMAL.get(token, token) for token in _TOKEN.findall(text)]
+    if mark_negation:
+        tokens = _mark_negation(tokens)
+    return " ".join(tokens)
+
+
+def _mark_negation(tokens: list[str]) -> list[str]:
+    marked: list[str] = []
+    left = 0
+    for token in tokens:
+        if token in NEGATIONS:
+            left = NEGATION_SCOPE
+            marked.append(token)
+        elif left and token.isalnum():
+            left -= 1
+            marked.append("neg_" + token)
+        else:
+            left = 0 if not token.isalnum() else left
+            marked.append(token)
+    return marked

@@ -1,0 +1,106 @@
+"""NER training and evaluation: the CoNLL reader, entity F1, a tiny training run, real floors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dcc.enrich.training.entities import (
+    CORPORA,
+    MostFrequentTag,
+    entity_f1,
+    evaluate,
+    read_conll,
+    train,
+)
+
+NERGRIT = """Presiden\tO
+Joko\tB-PERSON
+Widodo\tI-PERSON
+mengunjungi\tO
+Jakarta\tB-PLACE
+.\tO
+
+Kementerian\tB-ORGANISATION
+Luar\tI-ORGANISATION
+Negeri\tI-ORGANISATION
+di\tO
+Bandung\tB-PLACE
+"""
+NERP = """menlu\tO
+retno\tB-PPL
+marsudi\tI-PPL
+hadir\tO
+di\tO
+ktt\tB-EVT
+asean\tI-EVT
+
+pt\tB-IND
+pertamina\tI-IND
+makan\tO
+rendang\tB-FNB
+"""
+
+
+def _write_corpora(root: Path) -> None:
+    for corpus, body in zip(CORPORA, (NERGRIT, NERP), strict=True):
+        folder = root / corpus.folder
+        folder.mkdir(parents=True)
+        for split in ("train", "valid"):
+            (folder / f"{split}_preprocess.txt").write_text(body * 3, encoding="utf-8")
+
+
+def test_read_conll(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text(NERGRIT, encoding="utf-8")
+    sentences = read_conll(path)
+    assert len(sentences) == 2
+    assert sentences[0] == (
+        ["Presiden", "Joko", "Widodo", "mengunjungi", "Jakarta", "."],
+        ["O", "B-PERSON", "I-PERSON", "O", "B-PLACE", "O"],
+    )
+
+
+def test_read_conll_rejects_untagged_lines(tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text("word-without-tag\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="word-without-tag"):
+        read_conll(path)
+
+
+def test_entity_f1_counts_exact_spans_and_types() -> None:
+    gold = [["B-PER", "I-PER", "O", "B-LOC"]]
+    assert entity_f1(gold, gold) == 1.0
+    # One of two right (the LOC), one found wrong (PER cut short): P = R = 1/2.
+    assert entity_f1(gold, [["B-PER", "O", "O", "B-LOC"]]) == pytest.approx(0.5)
+    assert entity_f1(gold, [["O", "O", "O", "B-ORG"]]) == 0.0
+
+
+def test_most_frequent_tag_baseline() -> None:
+    baseline = MostFrequentTag([(["Joko", "di", "Jakarta"], ["B-PER", "O", "B-LOC"])], True)
+    assert baseline.tag(["Jakarta", "Joko", "Bali"]) == ["B-LOC", "B-PER", "O"]
+
+
+def test_train_and_evaluate_tiny_corpora(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _write_corpora(data)
+    out = tmp_path / "models"
+    meta = train(data, out)
+    assert meta["command"] == "dcc train entities"
+    assert json.loads((out / "meta.json").read_text(encoding="utf-8"))["models"].keys() == {
+        "nergrit",
+        "nerp",
+    }
+    assert meta["models"]["nerp"]["tag_map"]["EVT"] == "EVT"
+    results = evaluate(data, out)
+    assert [r.dataset for r in results] == ["indonlu-nergrit valid", "indonlu-nerp valid"]
+    assert all(r.score > 0.5 for r in results)  # it has seen these very sentences
+
+
+def test_shipped_models_on_the_valid_splits(shared_data: Path) -> None:
+    nergrit, nerp = evaluate(shared_data)
+    # Floors a little under the measured figures (see the report): a regression fails here.
+    assert nergrit.score >= 0.70 and nergrit.score > nergrit.baseline  # type: ignore[operator]
+    assert nerp.score >= 0.70 and nerp.score > nerp.baseline  # type: ignore[operator]
