@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import load_sentences  # noqa: E402  # bench/ is not a package
+from corpus import load_sentences  # bench/ is not a package: imported via sys.path
 
-from dcc.enrich.crisis import classify_crisis, default_lexicon, default_models  # noqa: E402
-from dcc.enrich.topics import assign_topics, current_taxonomy  # noqa: E402
+from dcc.enrich.crisis import classify_crisis, default_lexicon, default_models
+from dcc.enrich.topics import assign_topics, current_taxonomy
 
 
 def rate(name: str, docs: list[str], run: Callable[[str], object]) -> None:

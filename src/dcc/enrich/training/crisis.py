@@ -134,11 +134,15 @@ def task_rows(tweets: Sequence[Tweet], task: str) -> tuple[list[str], list[str]]
 
 
 def fit_task(
-    tweets: Sequence[Tweet], task: str, c: float, meta: dict[str, Any] | None = None
+    tweets: Sequence[Tweet],
+    task: str,
+    c: float,
+    meta: dict[str, Any] | None = None,
+    spec: FeatureSpec = SPEC,
 ) -> LinearTextClassifier:
     """One logistic regression for `task` (balanced classes: the minority labels matter)."""
     texts, labels = task_rows(tweets, task)
-    return train_linear(texts, labels, spec=SPEC, c=c, class_weight="balanced", meta=meta)
+    return train_linear(texts, labels, spec=spec, c=c, class_weight="balanced", meta=meta)
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str], *, weighted: bool = False) -> float:
@@ -158,16 +162,21 @@ def split_events(
     return inside, [t for t in tweets if t.event.casefold() in names]
 
 
-def choose_c(t26_train: Sequence[Tweet], t6_train: Sequence[Tweet]) -> dict[str, float]:
-    """Per task, the C of C_GRID with the best F1 on VALIDATION_EVENTS (training events only)."""
+def choose_c(
+    t26_train: Sequence[Tweet],
+    t6_train: Sequence[Tweet],
+    spec: FeatureSpec = SPEC,
+    c_grid: Sequence[float] = C_GRID,
+) -> dict[str, float]:
+    """Per task, the C of c_grid with the best F1 on VALIDATION_EVENTS (training events only)."""
     fit_part, valid_part = split_events(t26_train, VALIDATION_EVENTS)
     chosen: dict[str, float] = {}
     for task in TASKS:
         extra = list(t6_train) if task == "related" else []
         texts, gold = task_rows(valid_part, task)
-        best = (-1.0, C_GRID[0])
-        for c in C_GRID:
-            model = fit_task([*fit_part, *extra], task, c)
+        best = (-1.0, c_grid[0])
+        for c in c_grid:
+            model = fit_task([*fit_part, *extra], task, c, spec=spec)
             predicted = [label for label, _ in model.predict(texts)]
             best = max(best, (macro_f1(gold, predicted, weighted=task == "info_type"), c))
         chosen[task] = best[1]
@@ -175,27 +184,33 @@ def choose_c(t26_train: Sequence[Tweet], t6_train: Sequence[Tweet]) -> dict[str,
 
 
 def fit_models(
-    t26: Sequence[Tweet], t6: Sequence[Tweet], c: dict[str, float], meta: dict[str, Any]
+    t26: Sequence[Tweet],
+    t6: Sequence[Tweet],
+    c: dict[str, float],
+    meta: dict[str, Any],
+    spec: FeatureSpec = SPEC,
 ) -> CrisisModels:
     """The three classifiers; T6 adds examples to `related` only."""
-    return CrisisModels(
-        related=fit_task([*t26, *t6], "related", c["related"], {**meta, "task": "related"}),
-        informative=fit_task(t26, "informative", c["informative"], {**meta, "task": "informative"}),
-        info_type=fit_task(t26, "info_type", c["info_type"], {**meta, "task": "info_type"}),
-    )
+    fitted = {
+        task: fit_task(
+            [*t26, *(t6 if task == "related" else [])], task, c[task], {**meta, "task": task}, spec
+        )
+        for task in TASKS
+    }
+    return CrisisModels(**fitted)
 
 
 def predict_labels(models: CrisisModels, texts: Sequence[str]) -> dict[str, list[str]]:
-    """End-to-end labels as classify_crisis gives them (informative and type gated by related)."""
+    """End-to-end labels as classify_crisis gives them (informative implies related)."""
     related = [label for label, _ in models.related.predict(texts)]
     informative = [label for label, _ in models.informative.predict(texts)]
     types = [label for label, _ in models.info_type.predict(texts)]
     return {
-        "related": related,
-        "informative": [
-            i if r == "related" else "not_informative"
+        "related": [
+            "related" if i == "informative" else r
             for r, i in zip(related, informative, strict=True)
         ],
+        "informative": informative,
         "info_type": types,  # scored on gold-related tweets, so the gate is not applied
     }
 
@@ -205,13 +220,19 @@ def _sources(data_dir: Path, events: Sequence[str], t6_events: Sequence[str]) ->
     return files + [f"{T6}/{event}/{event}-ontopic_offtopic.csv" for event in t6_events]
 
 
-def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
+def train(
+    data_dir: Path,
+    out_dir: Path | None = None,
+    *,
+    spec: FeatureSpec = SPEC,
+    c_grid: Sequence[float] = C_GRID,
+) -> dict[str, Any]:
     """Tune C on validation events, fit on every available event, save; returns meta.json."""
     out_dir = out_dir or model_dir(MODEL_NAME)
     t26, t6 = load_t26(data_dir), load_t6(data_dir)
     t26_train, _ = split_events(t26, EVAL_EVENTS)
     t6_train, _ = split_events(t6, EVAL_EVENTS)
-    c = choose_c(t26_train, t6_train)
+    c = choose_c(t26_train, t6_train, spec, c_grid)
     events = sorted({t.event for t in t26})
     t6_events = sorted({t.event for t in t6})
     meta: dict[str, Any] = {
@@ -222,13 +243,13 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
         "c": c,
         "c_chosen_on": list(VALIDATION_EVENTS),
         "label_mapping": {
-            "informativeness": INFORMATIVENESS,
+            "informativeness": {k: list(v) for k, v in INFORMATIVENESS.items()},
             "info_type": INFO_TYPE,
             "t6": T6_LABELS,
         },
         "counts": {task: len(task_rows(t26, task)[0]) for task in TASKS},
     }
-    models = fit_models(t26, t6, c, {"command": COMMAND, "events": events})
+    models = fit_models(t26, t6, c, {"command": COMMAND, "events": events}, spec)
     models.save(out_dir)
     meta["files"] = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     meta["bytes"] = sum(p.stat().st_size for p in out_dir.rglob("*.npz"))
@@ -247,13 +268,15 @@ def _baseline(train_rows: tuple[list[str], list[str]], test_texts: list[str]) ->
     return [str(label) for label in model.predict(vectorizer.transform(test_texts))]
 
 
-def evaluate(data_dir: Path) -> list[EvalResult]:
+def evaluate(
+    data_dir: Path, *, spec: FeatureSpec = SPEC, c_grid: Sequence[float] = C_GRID
+) -> list[EvalResult]:
     """Scores on EVAL_EVENTS of models that never saw them (C tuned on training events)."""
     t26, t6 = load_t26(data_dir), load_t6(data_dir)
     t26_train, t26_test = split_events(t26, EVAL_EVENTS)
     t6_train, _ = split_events(t6, EVAL_EVENTS)
-    c = choose_c(t26_train, t6_train)
-    models = fit_models(t26_train, t6_train, c, {})
+    c = choose_c(t26_train, t6_train, spec, c_grid)
+    models = fit_models(t26_train, t6_train, c, {}, spec)
     dataset = f"crisislex-t26 unseen events ({', '.join(EVAL_EVENTS)})"
     anchors = {
         "related": "none published for this split",
@@ -283,7 +306,7 @@ def evaluate(data_dir: Path) -> list[EvalResult]:
                 target=target,
                 n=len(gold),
                 notes=f"C={c[task]} chosen on {', '.join(VALIDATION_EVENTS)}"
-                + ("; end-to-end (gated by related)" if task == "informative" else "")
+                + ("; related = related model OR informative" if task == "related" else "")
                 + ("; gold-related tweets with a type" if weighted else ""),
             )
         )

@@ -1,0 +1,87 @@
+"""Training and evaluation of the Indonesian emotion model (`dcc train emotion`).
+
+Data: IndoNLU EmoT train (tweets; anger/fear/happy/love/sadness). C is chosen on a holdout
+carved from TRAIN; the valid split is only scored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dcc.enrich.emotion import MARK_NEGATION, MODEL_NAME
+from dcc.enrich.evaluation import EvalResult
+from dcc.enrich.modelio import model_dir
+from dcc.enrich.textclf import FeatureSpec, LinearTextClassifier
+from dcc.enrich.training.affect_data import (
+    BASELINE_NAME,
+    baseline_predictions,
+    choose_c,
+    fit,
+    macro_f1,
+    predict,
+    read_emot,
+)
+
+COMMAND = "dcc train emotion"
+SPEC = FeatureSpec(word_ngrams=(1, 2), char_ngrams=(2, 5), n_features=2**17)
+C_GRID = (1.0, 4.0)
+
+
+def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
+    """Choose C on a TRAIN holdout, fit on all of EmoT train, save; returns the meta."""
+    corpus = read_emot(data_dir, "train")
+    c, holdout = choose_c(corpus, SPEC, C_GRID, mark_negation=MARK_NEGATION)
+    meta: dict[str, Any] = {
+        "command": COMMAND,
+        "source_files": [corpus.source],
+        "rows": len(corpus),
+        "c": c,
+        "holdout_macro_f1": holdout,
+        "preprocessing": f"dcc.enrich.affect_text.prepare_text(mark_negation={MARK_NEGATION})",
+    }
+    folder = (out_dir / MODEL_NAME) if out_dir else model_dir(MODEL_NAME)
+    fit(corpus, SPEC, c, meta, mark_negation=MARK_NEGATION).save(folder)
+    return {**meta, "bytes": (folder / "weights.npz").stat().st_size}
+
+
+def evaluate(data_dir: Path, models_dir: Path | None = None) -> list[EvalResult]:
+    """Macro-F1 of the shipped model on EmoT valid, with the TF-IDF baseline."""
+    folder = (models_dir / MODEL_NAME) if models_dir else model_dir(MODEL_NAME)
+    model = LinearTextClassifier.load(folder)
+    train_rows, valid = read_emot(data_dir, "train"), read_emot(data_dir, "valid")
+    return [
+        EvalResult(
+            task="emotion",
+            dataset="indonlu-emot valid",
+            metric="macro-F1",
+            score=round(
+                macro_f1(valid.labels, predict(model, valid.texts, mark_negation=MARK_NEGATION)), 4
+            ),
+            baseline=round(
+                macro_f1(valid.labels, baseline_predictions(train_rows, valid.texts)), 4
+            ),
+            baseline_name=BASELINE_NAME,
+            anchor="IndoBERT-large 79.5 (IndoNLU)",
+            target=0.75,
+            n=len(valid),
+            notes=f"model {MODEL_NAME}",
+        )
+    ]
+
+
+def main() -> None:
+    """`python -m dcc.enrich.training.emotion DATA_DIR [eval]`: train, or print scores."""
+    import sys
+
+    data_dir = Path(sys.argv[1])
+    if sys.argv[2:] == ["eval"]:
+        for result in evaluate(data_dir):
+            sys.stdout.write(json.dumps(result.as_json()) + "\n")
+    else:
+        sys.stdout.write(json.dumps(train(data_dir), indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
