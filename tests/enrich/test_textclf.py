@@ -31,6 +31,16 @@ def test_learns_and_explains() -> None:
     assert evidence and any("ramah" in e["ngram"] for e in evidence)
 
 
+def test_ngram_columns_are_the_columns_the_vectorizer_uses() -> None:
+    model = train_linear(TEXTS, LABELS, spec=SMALL)
+    text = "pelayanan sangat bagus"
+    row = model.features.transform([text])
+    used = set(row.indices.tolist())
+    pairs = model.features.ngram_columns(text)
+    assert {column for _, column in pairs} == used
+    assert "pelayanan sangat" in {gram for gram, _ in pairs}  # a word bigram has its own column
+
+
 def test_round_trip_without_pickle(tmp_path: Path) -> None:
     model = train_linear(TEXTS, LABELS, spec=SMALL, meta={"trained_on": "fixture"})
     model.save(tmp_path / "m")

@@ -59,14 +59,18 @@ class HashedFeatures:
 
     def ngram_columns(self, text: str) -> list[tuple[str, int]]:
         """Each distinct n-gram of `text` with its column, for explanations."""
-        found: dict[str, int] = {}
+        from sklearn.utils import murmurhash3_32
+
+        found: dict[tuple[int, str], int] = {}
         for part, offset in ((self.word, 0), (self.char, self.spec.n_features)):
             for gram in part.build_analyzer()(text):
-                if gram not in found:
-                    column = int(part.transform([gram]).indices[0]) if gram.strip() else -1
-                    if column >= 0:
-                        found[gram] = column + offset
-        return list(found.items())
+                if (offset, gram) not in found:
+                    # The column scikit-learn's FeatureHasher gives this very n-gram (hashing
+                    # the n-gram's text again would also count its words as unigrams). A word
+                    # and a character n-gram with the same text are different features.
+                    column = abs(murmurhash3_32(gram, seed=0)) % self.spec.n_features
+                    found[(offset, gram)] = column + offset
+        return [(gram, column) for (_, gram), column in found.items()]
 
 
 class LinearTextClassifier:
