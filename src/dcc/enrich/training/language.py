@@ -38,7 +38,7 @@ NUSAX_CODES = {
     "minangkabau": "min",
     "toba_batak": "bbc",
 }
-MAX_N = 4  # char 1-5 grams scored the same on the holdout and double the file
+MAX_N = 4  # char 1-5 grams: +0.001 on NusaX-MT valid in a one-off comparison, twice the file
 MIN_DF = 2
 C_GRID = (3.0, 10.0, 30.0)
 HOLDOUT_ROWS = 100
