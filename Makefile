@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run init test test-fast lint format bench models browser clean
+.PHONY: install run init test test-training test-fast lint format bench models browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ init: install
 ## The whole suite (PostgreSQL/NATS parts run when DCC_TEST_POSTGRES_URL / DCC_TEST_NATS_URL are set)
 test: install
 	$(VENV)/bin/pytest
+
+test-training: install
+	$(VENV)/bin/pytest -m training
 
 test-fast: install
 	$(VENV)/bin/pytest -m "not slow and not browser"

@@ -130,7 +130,7 @@ def test_shipped_models_meta() -> None:
     assert not held_back & set(meta["events"])
 
 
-@pytest.mark.slow
+@pytest.mark.training
 def test_real_data_scores_on_unseen_events(shared_data: Path) -> None:
     results = {r.task: r for r in training.evaluate(shared_data)}
     # Floors a little below the measured figures (see the issue report), so a regression fails.
