@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -31,9 +32,7 @@ def _page(results: SearchResults, **echo: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/items", summary="Latest items, newest first, with filters")
-def list_items(
-    conn: Conn,
+def item_filters(
     source: Multi = None,
     lang: Multi = None,
     country: Multi = None,
@@ -45,8 +44,9 @@ def list_items(
     until: datetime | None = None,
     page: Annotated[int, Query(ge=1, le=500)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
-) -> dict[str, Any]:
-    query = SearchQuery(
+) -> SearchQuery:
+    """The filters and paging shared by /items and /search, as a query without text."""
+    return SearchQuery(
         sources=tuple(source or ()),
         langs=tuple(lang or ()),
         countries=tuple(country or ()),
@@ -56,11 +56,17 @@ def list_items(
         is_crisis=crisis,
         since=aware(since),
         until=aware(until),
-        sort="time",
         page=page,
         per_page=per_page,
     )
-    return _page(search(conn, query))
+
+
+Filters = Annotated[SearchQuery, Depends(item_filters)]
+
+
+@router.get("/items", summary="Latest items, newest first, with filters")
+def list_items(conn: Conn, filters: Filters) -> dict[str, Any]:
+    return _page(search(conn, replace(filters, sort="time")))
 
 
 @router.get("/items/{item_id}", summary="One item")
@@ -74,33 +80,8 @@ def read_item(item_id: int, conn: Conn) -> dict[str, Any]:
 @router.get("/search", summary="Full-text search with filters")
 def search_items(
     conn: Conn,
+    filters: Filters,
     q: Annotated[str, Query(max_length=500, description='words, "phrases", prefix*, -word')] = "",
-    source: Multi = None,
-    lang: Multi = None,
-    country: Multi = None,
-    kind: Multi = None,
-    sentiment: Multi = None,
-    stance: Multi = None,
-    crisis: bool | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
     sort: Literal["time", "relevance"] | None = None,
-    page: Annotated[int, Query(ge=1, le=500)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> dict[str, Any]:
-    query = SearchQuery(
-        text=q,
-        sources=tuple(source or ()),
-        langs=tuple(lang or ()),
-        countries=tuple(country or ()),
-        kinds=tuple(kind or ()),
-        sentiments=tuple(sentiment or ()),
-        stances=tuple(stance or ()),
-        is_crisis=crisis,
-        since=aware(since),
-        until=aware(until),
-        sort=sort,
-        page=page,
-        per_page=per_page,
-    )
-    return _page(search(conn, query), query=q)
+    return _page(search(conn, replace(filters, text=q, sort=sort)), query=q)
