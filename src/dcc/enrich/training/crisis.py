@@ -24,7 +24,6 @@ the tuning of C, which uses VALIDATION_EVENTS carved out of the training events)
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,19 +310,3 @@ def evaluate(
             )
         )
     return results
-
-
-def main() -> None:
-    """`python -m dcc.enrich.training.crisis DATA_DIR [eval]`: train, or print the evaluation."""
-    import sys
-
-    data_dir = Path(sys.argv[1])
-    if sys.argv[2:] == ["eval"]:
-        for result in evaluate(data_dir):
-            sys.stdout.write(json.dumps(result.as_json()) + "\n")
-    else:
-        sys.stdout.write(json.dumps(train(data_dir), indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    main()

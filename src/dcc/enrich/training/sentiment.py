@@ -19,7 +19,6 @@ Measured (`dcc eval sentiment`; baseline = TF-IDF + logistic regression, same tr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -119,19 +118,3 @@ def evaluate(data_dir: Path, models_dir: Path | None = None) -> list[EvalResult]
             )
         )
     return results
-
-
-def main() -> None:
-    """`python -m dcc.enrich.training.sentiment DATA_DIR [eval]`: train, or print scores."""
-    import sys
-
-    data_dir = Path(sys.argv[1])
-    if sys.argv[2:] == ["eval"]:
-        for result in evaluate(data_dir):
-            sys.stdout.write(json.dumps(result.as_json()) + "\n")
-    else:
-        sys.stdout.write(json.dumps(train(data_dir), indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    main()
