@@ -11,7 +11,6 @@ from affect_fixtures import save_tiny_models
 from dcc.enrich import emotion
 from dcc.enrich.emotion import classify_emotion
 from dcc.enrich.labels import EMOTION_LABELS
-from dcc.enrich.modelio import model_dir
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +45,6 @@ def test_empty_text_gets_none() -> None:
     assert classify_emotion("", "id")[0] is None
 
 
-@pytest.mark.skipif(
-    not (model_dir("emotion_id") / "weights.npz").exists(), reason="model not trained"
-)
 def test_shipped_model() -> None:
     emotion.load_emotion_model.cache_clear()
     label, _ = classify_emotion("Aku sedih banget, menangis terus ditinggal dia", "id")

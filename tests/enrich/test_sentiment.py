@@ -10,7 +10,6 @@ from affect_fixtures import save_tiny_models
 
 from dcc.enrich import sentiment
 from dcc.enrich.affect_text import prepare_text
-from dcc.enrich.modelio import model_dir
 from dcc.enrich.sentiment import classify_sentiment
 
 
@@ -68,9 +67,6 @@ def test_preparation_matches_training_form() -> None:
     assert prepare_text("cek https://x.id/a @budi") == "cek [url] [username]"
 
 
-@pytest.mark.skipif(
-    not (model_dir("sentiment_id") / "weights.npz").exists(), reason="model not trained"
-)
 def test_shipped_models() -> None:
     sentiment.load_sentiment_model.cache_clear()
     assert classify_sentiment("makanannya tidak enak, pelayanan lambat", "id")[0].label == (

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -60,6 +61,9 @@ async def nats_backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]
 def _nats_store() -> dict[str, Any]:
     """A stream and subjects no other test uses; the Backend deletes the streams afterwards."""
     if not NATS_URL:
+        # In CI a missing service is a failure, not a skip (see tests/conftest.py).
+        if os.environ.get("DCC_TEST_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"NATS is required in CI: {NATS_SKIP_REASON}")
         pytest.skip(NATS_SKIP_REASON)
     unique = uuid.uuid4().hex[:12]
     return {

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from dcc.enrich.modelio import model_dir
 from dcc.enrich.training import emotion as emotion_training
 from dcc.enrich.training import sentiment as sentiment_training
 from dcc.enrich.training.affect_data import (
@@ -103,11 +102,6 @@ FLOORS = {
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (model_dir("sentiment_id") / "weights.npz").exists()
-    or not (model_dir("emotion_id") / "weights.npz").exists(),
-    reason="models not trained (dcc train sentiment emotion)",
-)
 def test_shipped_models_on_real_valid_splits(shared_data: Path) -> None:
     results = sentiment_training.evaluate(shared_data) + emotion_training.evaluate(shared_data)
     scores = {r.dataset: r.score for r in results}
