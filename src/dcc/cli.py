@@ -380,7 +380,13 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
 
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, -excluded.')] = "",
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='The query language (docs/query-language.md): words, "phrases", prefix*, '
+            "AND/OR/NOT, (groups), field:value, time:-24h."
+        ),
+    ] = "",
     source: Annotated[list[str] | None, typer.Option(help="Only these sources.")] = None,
     lang: Annotated[list[str] | None, typer.Option(help="Only these languages.")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Only these countries.")] = None,
@@ -421,7 +427,19 @@ def search_command(
     )
     try:
         with ctx.engine.connect() as conn:
-            results = search(conn, request)
+            if query.strip():
+                from dcc.query.compose import combined_query
+                from dcc.query.search import search_items
+
+                results = search_items(
+                    conn,
+                    combined_query(query, request),
+                    sort=request.sort,
+                    page=page,
+                    per_page=per_page,
+                )
+            else:  # filters only: the structured search answers them from its indexes
+                results = search(conn, request)
     except QueryError as exc:
         fail(str(exc))
     if as_json:
@@ -580,7 +598,7 @@ def enrich_command(
     """Label documents: language, entities, countries, sentiment, stance, crisis, topics..."""
     import contextlib
 
-    from dcc.enrich.stream import enrich_stream
+    from dcc.enrich.stream import BATCH_SIZE, enrich_stream
 
     with contextlib.ExitStack() as files:
         try:
@@ -604,7 +622,14 @@ def enrich_command(
                 if progress is not None and task is not None:
                     progress.update(task, completed=counts.written)
 
-            counts = enrich_stream(source, target, sys.stderr, on_line=moved)
+            interactive = source.isatty()  # answer each typed line at once
+            counts = enrich_stream(
+                source,
+                target,
+                sys.stderr,
+                on_line=moved,
+                batch_size=1 if interactive else BATCH_SIZE,
+            )
     sys.stderr.write(f"enriched {counts.written} documents, rejected {counts.rejected} lines\n")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from dcc.enrich.crisis import (
@@ -12,9 +11,9 @@ from dcc.enrich.crisis import (
     LexiconError,
     classify_by_lexicon,
     classify_by_model,
+    classify_crises,
     classify_crisis,
     default_lexicon,
-    hashed_row,
     load_lexicon,
     prepare_text,
 )
@@ -56,7 +55,7 @@ def test_prepare_text_makes_urls_mentions_digits_and_retweets_generic() -> None:
 
 
 def test_model_path_labels_and_explains(tiny_models: CrisisModels) -> None:
-    label, why = classify_by_model("roads closed by flood waters", tiny_models)
+    ((label, why),) = classify_by_model(["roads closed by flood waters"], tiny_models)
     assert label.related and label.informative
     assert label.info_type == "infrastructure_and_utilities"
     assert why["method"] == "model"
@@ -74,7 +73,14 @@ def test_models_round_trip(tiny_models: CrisisModels, tmp_path: Path) -> None:
     tiny_models.save(tmp_path / "crisis")
     loaded = CrisisModels.load(tmp_path / "crisis")
     text = "people trapped after the earthquake"
-    assert classify_by_model(text, loaded)[0] == classify_by_model(text, tiny_models)[0]
+    assert classify_by_model([text], loaded)[0][0] == classify_by_model([text], tiny_models)[0][0]
+
+
+def test_a_batch_labels_each_document_as_alone(tiny_models: CrisisModels) -> None:
+    texts = ["roads closed by flood waters", "coffee and football tonight", ""]
+    langs = ["en", "en", "en"]
+    one_by_one = [classify_crisis(t, g, models=tiny_models) for t, g in zip(texts, langs)]
+    assert classify_crises(texts, langs, models=tiny_models) == one_by_one
 
 
 @pytest.mark.parametrize(
@@ -135,17 +141,3 @@ def test_shipped_english_models_on_clear_cases() -> None:
     assert why["related"]["top"]
     label, _ = classify_crisis("I love this new song so much", "en")
     assert not label.related and label.info_type == "not_applicable"
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["RT atuser : 0 dead, roads closed httpurl", "Gempa ö banjir banjir", "", "a a a b"],
-)
-def test_hashed_row_equals_the_vectorizers(tiny_models: CrisisModels, text: str) -> None:
-    features = tiny_models.related.features
-    expected = features.transform([text])
-    columns, values, names = hashed_row(features, text)
-    assert columns.tolist() == sorted(expected.indices.tolist())
-    order = np.argsort(expected.indices)
-    assert np.allclose(values, expected.data[order])
-    assert set(names) == set(columns.tolist())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from dcc.enrich.modelio import ModelMissingError
 from dcc.enrich.textclf import FeatureSpec, LinearTextClassifier, train_linear
 
 TEXTS = [
@@ -31,14 +34,22 @@ def test_learns_and_explains() -> None:
     assert evidence and any("ramah" in e["ngram"] for e in evidence)
 
 
-def test_ngram_columns_are_the_columns_the_vectorizer_uses() -> None:
+def test_a_batch_scores_each_text_as_alone() -> None:
     model = train_linear(TEXTS, LABELS, spec=SMALL)
-    text = "pelayanan sangat bagus"
-    row = model.features.transform([text])
-    used = set(row.indices.tolist())
-    pairs = model.features.ngram_columns(text)
-    assert {column for _, column in pairs} == used
-    assert "pelayanan sangat" in {gram for gram, _ in pairs}  # a word bigram has its own column
+    texts = ["pelayanan ramah", "", "kotor dan bau sekali", "pelayanan ramah"]
+    batch = model.scores(texts)
+    alone = np.vstack([model.scores([t]) for t in texts])
+    assert np.allclose(batch, alone, atol=1e-6)
+
+
+def test_a_model_hashed_otherwise_is_refused(tmp_path: Path) -> None:
+    model = train_linear(TEXTS, LABELS, spec=SMALL)
+    model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    meta["hashing"] = "scikit-learn murmurhash3"
+    (tmp_path / "m" / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelMissingError, match="dcc train"):
+        LinearTextClassifier.load(tmp_path / "m")
 
 
 def test_round_trip_without_pickle(tmp_path: Path) -> None:

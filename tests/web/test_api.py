@@ -99,11 +99,12 @@ def test_search(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({"q": "-x"}, 400, "invalid_query"),
+        ({"q": "(gempa OR"}, 400, "invalid_query"),
+        ({"q": "gempa lang:xx"}, 400, "invalid_query"),
         ({"q": "x", "per_page": 0}, 422, "invalid_request"),
         ({"q": "x", "sort": "sideways"}, 422, "invalid_request"),
         ({"since": "yesterday"}, 422, "invalid_request"),
-        ({"q": "x" * 501}, 422, "invalid_request"),
+        ({"q": "x" * 4001}, 422, "invalid_request"),
         ({"since": "2026-11-02T00:00:00Z", "until": "2026-11-01T00:00:00Z"}, 400, "invalid_query"),
     ],
 )
@@ -114,6 +115,23 @@ def test_bad_search_input(
     assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code and error["message"]
+
+
+def test_a_syntax_error_says_where(client: TestClient) -> None:
+    params = {"q": "gempa lang:xx", "country": "ID"}  # the filters do not shift the position
+    error = client.get("/api/v1/search", params=params).json()["error"]
+    assert error["position"] == len("gempa lang:") and "xx" in error["message"]
+
+
+def test_search_takes_the_query_language_and_the_filters_together(client: TestClient) -> None:
+    def total(**params: object) -> int:
+        return int(client.get("/api/v1/search", params=params).json()["total"])
+
+    assert total(q="lombok") == 30
+    assert total(q="lombok OR zzzunknown") == 30
+    assert total(q="lombok -lombok") == 0
+    assert total(q="lombok", lang="jv") == 0
+    assert total(q="(lombok) source:antara-id") == total(q="lombok", source="antara-id")
 
 
 def test_sources_with_health_and_problems(client: TestClient) -> None:

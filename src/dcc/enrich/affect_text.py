@@ -11,6 +11,13 @@ can differ under negation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from dcc.enrich.ngrams import FeatureSpec, NgramBatch, featurise
+
+# The features every affect model (sentiment id/en, emotion) reads, so that one featurisation
+# of a batch serves them all: word 1-2-grams and character 2-5-grams, 2**17 columns each.
+AFFECT_SPEC = FeatureSpec(word_ngrams=(1, 2), char_ngrams=(2, 5), n_features=2**17)
 
 # Frequent informal spellings in Indonesian posts and reviews, mapped to the standard word.
 INFORMAL = {
@@ -65,3 +72,15 @@ def _mark_negation(tokens: list[str]) -> list[str]:
             left = 0 if not token.isalnum() else left
             marked.append(token)
     return marked
+
+
+def affect_features(texts: Sequence[str], spec: FeatureSpec = AFFECT_SPEC) -> NgramBatch:
+    """The prepared, hashed n-grams of `texts` that the affect models score."""
+    return featurise([prepare_text(text) for text in texts], spec)
+
+
+def features_for(spec: FeatureSpec, texts: Sequence[str], known: NgramBatch | None) -> NgramBatch:
+    """`known` (affect_features of `texts`) when a model reads AFFECT_SPEC, else its own."""
+    if known is not None and spec == AFFECT_SPEC:
+        return known
+    return affect_features(texts, spec)

@@ -15,11 +15,10 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
-from dcc.enrich.affect_text import prepare_text
-from dcc.enrich.hashscore import FastScorer
+from dcc.enrich.affect_text import affect_features, features_for
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.modelio import model_dir
-from dcc.enrich.textclf import LinearTextClassifier
+from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
 
 MODEL_FOR_LANG = {"id": "sentiment_id", "en": "sentiment_en"}
 # Scored with the Indonesian model: Malay and regional languages of Indonesia (DESIGN §4.2).
@@ -31,9 +30,9 @@ TOP_EVIDENCE = 5
 
 
 @cache
-def load_sentiment_model(name: str) -> FastScorer:
+def load_sentiment_model(name: str) -> LinearTextClassifier:
     """The named model from enrich/models, read once per process."""
-    return FastScorer(LinearTextClassifier.load(model_dir(name)))
+    return LinearTextClassifier.load(model_dir(name))
 
 
 def model_name_for(lang: str) -> str | None:
@@ -45,30 +44,52 @@ def model_name_for(lang: str) -> str | None:
 
 def sentiment_probabilities(texts: Sequence[str], model_name: str) -> NDArray[np.float64]:
     """Rows of probabilities over SENTIMENT_LABELS, one row per text."""
+    if not texts:
+        return np.empty((0, len(SENTIMENT_LABELS)))
     model = load_sentiment_model(model_name)
     order = [model.labels.index(label) for label in SENTIMENT_LABELS]
-    rows = [model.probabilities(prepare_text(text))[order] for text in texts]
-    ordered: NDArray[np.float64] = np.vstack(rows) if rows else np.empty((0, len(order)))
-    return ordered
+    return model.probabilities(affect_features(texts, model.spec))[:, order]
 
 
 def classify_sentiment(text: str, lang: str) -> tuple[Label, Why]:
     """The sentiment of `text` in language `lang`, with the n-grams that decided it."""
-    name = model_name_for(lang)
-    if name is None:
-        return Label("neutral", UNSURE_SCORE), {
-            "reason": f"no sentiment model for language {lang!r}; neutral by default",
-        }
-    if not text.strip():
-        return Label("neutral", UNSURE_SCORE), {"reason": "empty text", "model": name}
-    model = load_sentiment_model(name)
-    prepared = prepare_text(text)
-    label, score, evidence = model.classify(prepared, top=TOP_EVIDENCE)
-    why: Why = {
-        "model": name,
-        "score": round(score, 4),
-        "evidence": evidence,
-    }
-    if lang not in MODEL_FOR_LANG:
-        why["note"] = f"language {lang!r} scored with the Indonesian model"
-    return Label(label, score), why
+    return classify_sentiments([text], [lang])[0]
+
+
+def classify_sentiments(
+    texts: Sequence[str], langs: Sequence[str], features: NgramBatch | None = None
+) -> list[tuple[Label, Why]]:
+    """`classify_sentiment` for a batch; `features` are `affect_features(texts)` if known."""
+    results: list[tuple[Label, Why] | None] = [None] * len(texts)
+    by_model: dict[str, list[int]] = {}
+    for row, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+        name = model_name_for(lang)
+        if name is None:
+            results[row] = (
+                Label("neutral", UNSURE_SCORE),
+                {
+                    "reason": f"no sentiment model for language {lang!r}; neutral by default",
+                },
+            )
+        elif not text.strip():
+            results[row] = Label("neutral", UNSURE_SCORE), {"reason": "empty text", "model": name}
+        else:
+            by_model.setdefault(name, []).append(row)
+    if not by_model:
+        return [result for result in results if result is not None]
+    for name, rows in by_model.items():
+        model = load_sentiment_model(name)
+        batch = features = features_for(model.spec, texts, features)
+        probabilities = model.probabilities(batch, rows)
+        for row, row_probabilities in zip(rows, probabilities, strict=True):
+            best = int(np.argmax(row_probabilities))
+            label, score = model.labels[best], float(row_probabilities[best])
+            why: Why = {
+                "model": name,
+                "score": round(score, 4),
+                "evidence": model.evidence_in(batch, row, label, top=TOP_EVIDENCE),
+            }
+            if langs[row] not in MODEL_FOR_LANG:
+                why["note"] = f"language {langs[row]!r} scored with the Indonesian model"
+            results[row] = Label(label, score), why
+    return [result for result in results if result is not None]

@@ -4,77 +4,32 @@ Why this shape: hashed features need no vocabulary to persist (the model is its 
 a few settings), character n-grams cope with informal Indonesian spelling and regional
 languages, and a linear model explains itself: the `why` of a label is the document's own
 n-grams with the largest weights toward it. Training uses scikit-learn; prediction needs only
-the hashing vectorizers and numpy.
+numpy and scipy, and works on a batch at once (`ngrams.featurise`): several models that read
+the same prepared text share one featurisation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
-from dcc.enrich.modelio import load_arrays, load_json, save_arrays, save_json
+from dcc.enrich.modelio import ModelMissingError, load_arrays, load_json, save_arrays, save_json
+from dcc.enrich.ngrams import HASHING, FeatureSpec, NgramBatch, featurise
 
+__all__ = ["FeatureSpec", "LinearTextClassifier", "NgramBatch", "train_linear"]
 
-@dataclass(frozen=True, slots=True)
-class FeatureSpec:
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
-    n_features: int = 2**18  # per vectorizer
-
-
-class HashedFeatures:
-    """Text to a sparse row of hashed word and char_wb n-grams (each part L2-normalised)."""
-
-    def __init__(self, spec: FeatureSpec) -> None:
-        self.spec = spec
-        self.word = HashingVectorizer(
-            analyzer="word",
-            ngram_range=spec.word_ngrams,
-            n_features=spec.n_features,
-            alternate_sign=False,
-            lowercase=True,
-            token_pattern=r"(?u)\b\w+\b",  # noqa: S106  # a regular expression, not a secret
-        )
-        self.char = HashingVectorizer(
-            analyzer="char_wb",
-            ngram_range=spec.char_ngrams,
-            n_features=spec.n_features,
-            alternate_sign=False,
-            lowercase=True,
-        )
-
-    @property
-    def width(self) -> int:
-        return 2 * self.spec.n_features
-
-    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return sparse.hstack([self.word.transform(texts), self.char.transform(texts)], format="csr")
-
-    def ngram_columns(self, text: str) -> list[tuple[str, int]]:
-        """Each distinct n-gram of `text` with its column, for explanations."""
-        from sklearn.utils import murmurhash3_32
-
-        found: dict[tuple[int, str], int] = {}
-        for part, offset in ((self.word, 0), (self.char, self.spec.n_features)):
-            for gram in part.build_analyzer()(text):
-                if (offset, gram) not in found:
-                    # The column scikit-learn's FeatureHasher gives this very n-gram (hashing
-                    # the n-gram's text again would also count its words as unigrams). A word
-                    # and a character n-gram with the same text are different features.
-                    column = abs(murmurhash3_32(gram, seed=0)) % self.spec.n_features
-                    found[(offset, gram)] = column + offset
-        return [(gram, column) for (_, gram), column in found.items()]
+TRAINING_CHUNK = 4096  # texts featurised at once when training
+MIN_EVIDENCE_CHARS = 3
+EVIDENCE_CANDIDATES_PER_ITEM = 8  # n-grams looked at per evidence item shown, at most  # n-grams of one or two characters explain nothing to an analyst
 
 
 class LinearTextClassifier:
-    """Softmax over linear scores; weights for the feature columns seen in training."""
+    """Softmax over linear scores of hashed n-gram features."""
 
     def __init__(
         self,
@@ -85,35 +40,100 @@ class LinearTextClassifier:
         meta: dict[str, Any] | None = None,
     ) -> None:
         self.labels = tuple(labels)
-        self.coef = coef  # (n_labels, width), dense in memory
-        self.intercept = intercept
-        self.features = HashedFeatures(spec)
+        self.spec = spec
         self.meta = meta or {}
+        coef = np.asarray(coef, dtype=np.float32)
+        intercept = np.asarray(intercept, dtype=np.float32).reshape(-1)
+        self.coef = coef  # as trained: (1, width) for two labels, else (labels, width)
+        self.intercept_trained = intercept
+        if coef.shape[0] == 1 and len(self.labels) == 2:
+            # scikit-learn's binary model scores labels[1]; symmetric logits give the same
+            # probability through a softmax, so both cases share one code path.
+            coef = (np.vstack([-coef[0], coef[0]]) / 2).astype(np.float32)
+            intercept = (np.array([-intercept[0], intercept[0]]) / 2).astype(np.float32)
+        self.weights: NDArray[np.float32] = np.ascontiguousarray(coef.T)  # (width, labels)
+        self.intercept: NDArray[np.float32] = intercept
 
-    def scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        raw = self.features.transform(texts) @ self.coef.T + self.intercept
-        logits = np.asarray(raw, dtype=np.float64)
-        if len(self.labels) == 2 and logits.shape[1] == 1:
-            logits = np.hstack([-logits, logits]) / 2
+    def featurise(self, texts: Sequence[str]) -> NgramBatch:
+        return featurise(texts, self.spec)
+
+    def probabilities(
+        self, batch: NgramBatch, rows: Sequence[int] | None = None
+    ) -> NDArray[np.float64]:
+        """Probabilities over `labels` for each document of `batch` (or its `rows`)."""
+        matrix = batch.matrix if rows is None else batch.matrix[list(rows)]
+        logits = np.asarray(matrix @ self.weights, dtype=np.float64) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         normalised: NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
         return normalised
+
+    def scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        return self.probabilities(self.featurise(texts))
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         probabilities = self.scores(texts)
         best = probabilities.argmax(axis=1)
         return [(self.labels[i], float(probabilities[row, i])) for row, i in enumerate(best)]
 
+    def classify(
+        self, texts: Sequence[str], *, top: int = 5
+    ) -> list[tuple[str, float, list[dict[str, Any]]]]:
+        """Per text: the best label, its probability and its evidence."""
+        return self.classify_batch(self.featurise(texts), top=top)
+
+    def classify_batch(
+        self, batch: NgramBatch, *, top: int = 5
+    ) -> list[tuple[str, float, list[dict[str, Any]]]]:
+        probabilities = self.probabilities(batch)
+        decided = []
+        for row, best in enumerate(probabilities.argmax(axis=1)):
+            label = self.labels[int(best)]
+            evidence = self.evidence_in(batch, row, label, top=top)
+            decided.append((label, float(probabilities[row, best]), evidence))
+        return decided
+
     def evidence(self, text: str, label: str, *, top: int = 5) -> list[dict[str, Any]]:
         """The n-grams of `text` that pushed most toward `label` (largest weights first)."""
-        index = self.labels.index(label)
-        row = self.coef[index] if self.coef.shape[0] > 1 else self.coef[0] * (1 if index else -1)
-        weighted = [
-            (gram, float(row[column])) for gram, column in self.features.ngram_columns(text)
-        ]
-        weighted.sort(key=lambda pair: pair[1], reverse=True)
-        return [{"ngram": g.strip(), "weight": round(w, 3)} for g, w in weighted[:top] if w > 0]
+        return self.evidence_in(self.featurise([text]), 0, label, top=top)
+
+    def evidence_in(
+        self, batch: NgramBatch, row: int, label: str, *, top: int = 5
+    ) -> list[dict[str, Any]]:
+        """The n-grams of document `row` of `batch` with the largest weights toward `label`.
+
+        N-grams that read the same once stripped are shown once, and fragments shorter than
+        MIN_EVIDENCE_CHARS are left out (they still count in the score).
+        """
+        where = batch.row_slice(row)
+        columns = batch.matrix.indices[where]
+        if columns.size == 0:
+            return []
+        weight = self.weights[columns, self.labels.index(label)]
+        # Fragments are never shown, and only the heaviest few n-grams are looked at:
+        # partition, then sort those (a cut generous enough for repeats of one n-gram).
+        weight[batch.letters[where] < MIN_EVIDENCE_CHARS] = 0
+        cut = min(weight.size, top * EVIDENCE_CANDIDATES_PER_ITEM)
+        heaviest = np.argpartition(-weight, cut - 1)[:cut]
+        heaviest = heaviest[np.argsort(-weight[heaviest], kind="stable")]
+        return self._named(batch, where.start, weight, heaviest, top)
+
+    @staticmethod
+    def _named(
+        batch: NgramBatch,
+        offset: int,
+        weight: NDArray[np.float32],
+        order: NDArray[np.intp],
+        top: int,
+    ) -> list[dict[str, Any]]:
+        shown: list[dict[str, Any]] = []
+        for position in order:
+            if weight[position] <= 0 or len(shown) == top:
+                break
+            name = batch.name(offset + int(position))
+            if all(e["ngram"] != name for e in shown):
+                shown.append({"ngram": name, "weight": round(float(weight[position]), 3)})
+        return shown
 
     # --- files ------------------------------------------------------------------------------
 
@@ -123,16 +143,27 @@ class LinearTextClassifier:
             folder / "weights.npz",
             columns=columns,
             weights=self.coef[:, columns].astype(np.float32),
-            intercept=self.intercept.astype(np.float32),
+            intercept=self.intercept_trained.astype(np.float32),
         )
         save_json(
             folder / "meta.json",
-            {"labels": list(self.labels), "spec": asdict(self.features.spec), **self.meta},
+            {
+                "labels": list(self.labels),
+                "spec": asdict(self.spec),
+                "hashing": HASHING,
+                **self.meta,
+            },
         )
 
     @classmethod
     def load(cls, folder: Path) -> LinearTextClassifier:
         meta = load_json(folder / "meta.json")
+        hashing = meta.pop("hashing", "scikit-learn murmurhash3")
+        if hashing != HASHING:
+            raise ModelMissingError(
+                f"model {folder} was built with {hashing} features, this DCC reads {HASHING}; "
+                "run `dcc train` (or `make models`) to rebuild it"
+            )
         arrays = load_arrays(folder / "weights.npz")
         spec_data = meta.pop("spec")
         spec = FeatureSpec(
@@ -141,8 +172,7 @@ class LinearTextClassifier:
             n_features=int(spec_data["n_features"]),
         )
         labels = meta.pop("labels")
-        width = 2 * spec.n_features
-        coef = np.zeros((arrays["weights"].shape[0], width), dtype=np.float32)
+        coef = np.zeros((arrays["weights"].shape[0], spec.width), dtype=np.float32)
         coef[:, arrays["columns"]] = arrays["weights"]
         return cls(labels, coef, arrays["intercept"], spec, meta)
 
@@ -157,12 +187,19 @@ def train_linear(
     meta: dict[str, Any] | None = None,
 ) -> LinearTextClassifier:
     """Fit a logistic regression on hashed n-grams of `texts`."""
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
     spec = spec or FeatureSpec()
-    features = HashedFeatures(spec)
+    # In chunks: one n-gram array entry per occurrence would take gigabytes for a corpus.
+    chunks = [
+        featurise(texts[start : start + TRAINING_CHUNK], spec).matrix
+        for start in range(0, len(texts), TRAINING_CHUNK)
+    ]
+    matrix = sparse.vstack(chunks, format="csr")
+    matrix.sum_duplicates()  # a repeated n-gram as one count, as estimators expect
     model = LogisticRegression(C=c, max_iter=2000, class_weight=class_weight)
-    model.fit(features.transform(texts), list(labels))
+    model.fit(matrix, list(labels))
     classes = [str(c_) for c_ in model.classes_]
     coef = model.coef_.astype(np.float32)
     intercept = model.intercept_.astype(np.float32)

@@ -55,21 +55,16 @@ def process_items(engine: Engine, item_ids: Sequence[int], enricher: Enricher) -
     """
     with engine.connect() as conn:
         pending = [item for item in get_items(conn, item_ids) if item.stage == "new"]
-    labelled = [
-        (
-            item.id,
-            enricher.enrich(
-                Document(
-                    id=str(item.id),
-                    text=item_text(item.title, item.text),
-                    title=item.title,
-                    lang=item.lang,
-                )
-            ),
+    docs = [
+        Document(
+            id=str(item.id), text=item_text(item.title, item.text), title=item.title, lang=item.lang
         )
         for item in pending
     ]
-    return do_store_enrichment(engine, labelled)
+    labels = enricher.enrich_batch(docs)  # one job's items at once: batches are much cheaper
+    return do_store_enrichment(
+        engine, [(item.id, label) for item, label in zip(pending, labels, strict=True)]
+    )
 
 
 def item_text(title: str, text: str) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from dcc.errors import QueryError, SourceConfigError
+from dcc.query.errors import QuerySyntaxError
 
 API_PREFIX = "/api/"
 
@@ -19,7 +22,10 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueryError)
     async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
-        return JSONResponse(error_body("invalid_query", str(exc)), status_code=400)
+        body: dict[str, Any] = error_body("invalid_query", str(exc))
+        if isinstance(exc, QuerySyntaxError):  # where the query went wrong, for an editor
+            body["error"]["position"] = exc.position
+        return JSONResponse(body, status_code=400)
 
     @app.exception_handler(SourceConfigError)
     async def _source_error(_: Request, exc: SourceConfigError) -> JSONResponse:

@@ -19,6 +19,8 @@ NUSAX = "nusax-senti"
 EMOT = "indonlu-emot"
 HOLDOUT_SHARE = 0.15  # of TRAIN, to choose C; the valid splits are only ever scored
 SEED = 13
+CROSS_VALIDATE_BELOW = 2_000  # rows; smaller corpora choose C by k-fold cross-validation
+FOLDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,20 +112,36 @@ def predict(
 def choose_c(
     corpus: Corpus, spec: FeatureSpec, grid: Sequence[float], *, mark_negation: bool = True
 ) -> tuple[float, dict[str, float]]:
-    """The C of `grid` with the best macro-F1 on a stratified holdout carved from `corpus`."""
-    from sklearn.model_selection import train_test_split
+    """The C of `grid` with the best macro-F1 on parts of `corpus` held out from fitting.
 
-    fit_texts, held_texts, fit_labels, held_labels = train_test_split(
-        corpus.texts, corpus.labels, test_size=HOLDOUT_SHARE, random_state=SEED,
-        stratify=corpus.labels,
-    )  # fmt: skip
-    part = Corpus(list(fit_texts), list(fit_labels), corpus.source)
+    A stratified holdout for a large corpus; for a small one (under CROSS_VALIDATE_BELOW rows)
+    a holdout is a few dozen rows and its choice is noise, so k-fold cross-validation instead.
+    """
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    if len(corpus) < CROSS_VALIDATE_BELOW:
+        folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+        splits = list(folds.split(corpus.texts, corpus.labels))
+    else:
+        indices = list(range(len(corpus)))
+        fit_rows, held_rows = train_test_split(
+            indices, test_size=HOLDOUT_SHARE, random_state=SEED, stratify=corpus.labels
+        )
+        splits = [(fit_rows, held_rows)]
     scores = {}
     for c in grid:
-        model = fit(part, spec, c, {}, mark_negation=mark_negation)
-        scores[str(c)] = macro_f1(
-            held_labels, predict(model, held_texts, mark_negation=mark_negation)
-        )
+        gold: list[str] = []
+        predicted: list[str] = []
+        for fit_rows, held_rows in splits:
+            part = Corpus(
+                [corpus.texts[i] for i in fit_rows], [corpus.labels[i] for i in fit_rows],
+                corpus.source,
+            )  # fmt: skip
+            model = fit(part, spec, c, {}, mark_negation=mark_negation)
+            held = [corpus.texts[i] for i in held_rows]
+            gold.extend(corpus.labels[i] for i in held_rows)
+            predicted.extend(predict(model, held, mark_negation=mark_negation))
+        scores[str(c)] = macro_f1(gold, predicted)
     best = max(grid, key=lambda c: scores[str(c)])
     return best, {c: round(s, 4) for c, s in scores.items()}
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dcc.enrich.affect_text import AFFECT_SPEC
 from dcc.enrich.emotion import MARK_NEGATION, MODEL_NAME
 from dcc.enrich.evaluation import EvalResult
 from dcc.enrich.modelio import model_dir
-from dcc.enrich.textclf import FeatureSpec, LinearTextClassifier
+from dcc.enrich.textclf import LinearTextClassifier
 from dcc.enrich.training.affect_data import (
     BASELINE_NAME,
     baseline_predictions,
@@ -24,7 +25,7 @@ from dcc.enrich.training.affect_data import (
 )
 
 COMMAND = "dcc train emotion"
-SPEC = FeatureSpec(word_ngrams=(1, 2), char_ngrams=(2, 5), n_features=2**17)
+SPEC = AFFECT_SPEC  # one featurisation serves every affect model
 C_GRID = (1.0, 4.0)
 
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dcc.enrich.affect_text import AFFECT_SPEC
 from dcc.enrich.evaluation import EvalResult
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.sentiment import MODEL_FOR_LANG
-from dcc.enrich.textclf import FeatureSpec, LinearTextClassifier
+from dcc.enrich.textclf import LinearTextClassifier
 from dcc.enrich.training.affect_data import (
     BASELINE_NAME,
     Corpus,
@@ -41,9 +42,10 @@ from dcc.enrich.training.affect_data import (
 )
 
 COMMAND = "dcc train sentiment"
-# 2**17 hashed columns per part keeps each model file a few MB; 2**18 scored the same.
-SPEC = FeatureSpec(word_ngrams=(1, 2), char_ngrams=(2, 5), n_features=2**17)
-C_GRID = (2.0, 8.0)
+SPEC = AFFECT_SPEC  # one featurisation serves every affect model
+# English has 500 training rows: a wider grid is cheap, and cross-validation (affect_data.
+# choose_c) makes its choice meaningful.
+C_GRID = {"id": (2.0, 8.0), "en": (1.0, 2.0, 4.0, 8.0, 16.0)}
 
 
 def training_corpus(data_dir: Path, lang: str) -> Corpus:
@@ -58,7 +60,7 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for lang, name in MODEL_FOR_LANG.items():
         corpus = training_corpus(data_dir, lang)
-        c, holdout = choose_c(corpus, SPEC, C_GRID)
+        c, holdout = choose_c(corpus, SPEC, C_GRID[lang])
         meta: dict[str, Any] = {
             "command": COMMAND,
             "source_files": corpus.source.split(" + "),

@@ -9,6 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import Connection
 
+from dcc.query.compose import combined_query
+from dcc.query.parser import MAX_QUERY_LENGTH
+from dcc.query.search import search_items as query_search
 from dcc.store.items import get_item
 from dcc.store.search import MAX_PER_PAGE, SearchQuery, SearchResults, search
 from dcc.web.deps import aware, get_conn
@@ -77,11 +80,27 @@ def read_item(item_id: int, conn: Conn) -> dict[str, Any]:
     return item_json(item)
 
 
-@router.get("/search", summary="Full-text search with filters")
+@router.get("/search", summary="Search with the query language and filters")
 def search_items(
     conn: Conn,
     filters: Filters,
-    q: Annotated[str, Query(max_length=500, description='words, "phrases", prefix*, -word')] = "",
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description='The query language (docs/query-language.md): words, "phrases", '
+            "prefix*, AND/OR/NOT, parentheses, field:value filters, time ranges.",
+        ),
+    ] = "",
     sort: Literal["time", "relevance"] | None = None,
 ) -> dict[str, Any]:
-    return _page(search(conn, replace(filters, text=q, sort=sort)), query=q)
+    if not q.strip():  # filters only: the structured search answers them from its indexes
+        return _page(search(conn, replace(filters, sort=sort)), query=q)
+    results = query_search(
+        conn,
+        combined_query(q, filters),
+        sort=sort,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+    return _page(results, query=q)
