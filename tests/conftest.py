@@ -56,6 +56,9 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         if key.startswith("DCC_") and not key.startswith(("DCC_TEST_", "DCC_DATA_DIR")):
             monkeypatch.delenv(key)
     monkeypatch.setenv("DCC_HOME", str(tmp_path / "home"))
+    # In-process enrichment: a pool of worker processes per test would cost seconds each;
+    # tests/enrich/test_parallel.py runs the pool itself.
+    monkeypatch.setenv("DCC_ENRICH_PROCESSES", "1")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -594,11 +594,21 @@ def enrich_command(
     output_path: Annotated[
         str, typer.Option("--output", help="Where to write the labelled documents, or -.")
     ] = "-",
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Worker processes (default: DCC_ENRICH_PROCESSES, else one per core).",
+        ),
+    ] = None,
 ) -> None:
     """Label documents: language, entities, countries, sentiment, stance, crisis, topics..."""
     import contextlib
 
+    from dcc.enrich.parallel import open_enricher
     from dcc.enrich.stream import BATCH_SIZE, enrich_stream
+    from dcc.settings import Settings
 
     with contextlib.ExitStack() as files:
         try:
@@ -623,13 +633,20 @@ def enrich_command(
                     progress.update(task, completed=counts.written)
 
             interactive = source.isatty()  # answer each typed line at once
-            counts = enrich_stream(
-                source,
-                target,
-                sys.stderr,
-                on_line=moved,
-                batch_size=1 if interactive else BATCH_SIZE,
-            )
+            if processes is None:
+                processes = 1 if interactive else Settings().enrich_processes
+            enricher = open_enricher(processes)
+            try:
+                counts = enrich_stream(
+                    source,
+                    target,
+                    sys.stderr,
+                    enricher=enricher,
+                    on_line=moved,
+                    batch_size=1 if interactive else BATCH_SIZE,
+                )
+            finally:
+                enricher.close()
     sys.stderr.write(f"enriched {counts.written} documents, rejected {counts.rejected} lines\n")
 
 

@@ -30,7 +30,10 @@ async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool
     try:
         async with Fetcher(ctx.settings) as fetcher:
             workers = IngestWorkers(ctx.engine, queue, fetcher, ctx.settings)
-            await workers.run(stop, with_scheduler=with_scheduler)
+            try:
+                await workers.run(stop, with_scheduler=with_scheduler)
+            finally:
+                await asyncio.to_thread(workers.close)
     finally:
         await queue.close()
 

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     job_batch_size: int = 200
     job_lease_s: float = 60.0
     job_max_attempts: int = 5
+    # Processes that enrich items: unset means one per core (none on a single core); 1 means
+    # in the worker's own process.
+    enrich_processes: int | None = Field(default=None, ge=0, le=64)
 
     @field_validator("fetch_allowed_private", mode="before")
     @classmethod

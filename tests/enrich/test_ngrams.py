@@ -81,3 +81,13 @@ def test_a_batch_equals_its_documents_one_at_a_time(texts: list[str]) -> None:
     batch = featurise(texts, SPEC).matrix.toarray()
     alone = np.vstack([featurise([t], SPEC).matrix.toarray() for t in texts])
     assert np.allclose(batch, alone)
+
+
+def test_a_batch_hashed_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["Banjir melanda Jakarta timur", "gempa", "", "Kemlu: WNI aman"] * 3
+    whole = featurise(texts, SPEC)
+    monkeypatch.setattr("dcc.enrich.ngrams.CHUNK_CHARS", 40)
+    chunked = featurise(texts, SPEC)
+    assert np.allclose(whole.matrix.toarray(), chunked.matrix.toarray())
+    names = [whole.name(i) for i in range(whole.matrix.nnz)]
+    assert [chunked.name(i) for i in range(chunked.matrix.nnz)] == names

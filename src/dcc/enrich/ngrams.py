@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 HASHING = "dcc-poly64-v1"
+CHUNK_CHARS = 250_000  # characters hashed in one pass (see featurise)
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SEPARATOR = "\x00"  # between documents in the batch's one string; removed from the input
@@ -91,6 +92,34 @@ def analysed_form(text: str) -> str:
 def featurise(texts: Sequence[str], spec: FeatureSpec) -> NgramBatch:
     """Hashed n-gram counts of `texts`, one row each (see the module docstring)."""
     forms = [analysed_form(text) for text in texts]
+    # A few numpy arrays hold one entry per n-gram occurrence (about 4 per character):
+    # hashing at most CHUNK_CHARS characters at once keeps them to tens of megabytes.
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for form in forms:
+        if chunks[-1] and size + len(form) > CHUNK_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(form)
+        size += len(form)
+    if len(chunks) == 1:
+        return _featurise_forms(forms, spec)
+    return _stack([_featurise_forms(chunk, spec) for chunk in chunks])
+
+
+def _stack(batches: Sequence[NgramBatch]) -> NgramBatch:
+    """One batch from consecutive batches (offsets into the joined text shifted)."""
+    shifts = np.cumsum([0] + [len(b.text) + 1 for b in batches[:-1]])
+    return NgramBatch(
+        sparse.vstack([b.matrix for b in batches], format="csr"),
+        np.concatenate([b.starts + shift for b, shift in zip(batches, shifts, strict=True)]),
+        np.concatenate([b.lengths for b in batches]),
+        np.concatenate([b.letters for b in batches]),
+        _SEPARATOR.join(b.text for b in batches),
+    )
+
+
+def _featurise_forms(forms: Sequence[str], spec: FeatureSpec) -> NgramBatch:
     joined = _SEPARATOR.join(forms)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     lengths = np.fromiter((len(f) + 1 for f in forms), dtype=np.int64, count=len(forms))

@@ -9,8 +9,8 @@ and the stream go on (STYLE rule 10).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dcc.enrich.labels import CrisisLabel, Enrichment, Entity, Label, Place
@@ -35,129 +35,45 @@ class Document:
 class Enricher:
     """Runs every stage on documents of one stream, in order, a batch at a time.
 
-    Batches matter for speed: the linear models featurise a whole batch with a few numpy
-    operations (`ngrams.featurise`), which costs far less per document than one at a time.
+    Two halves: `analyse_batch` (every stage that reads one document alone; any process can
+    run it, see parallel.py) and `connect` (near-duplicates and stories, which remember the
+    stream, so one Enricher runs them in stream order). Batches matter for speed: the
+    linear models featurise a whole batch with a few numpy operations (`ngrams.featurise`).
     """
 
     def __init__(self) -> None:
         self._dedupe: Any = None
         self._stories: Any = None
-        self._failed_once: set[str] = set()
 
     def enrich(self, doc: Document) -> Enrichment:
         return self.enrich_batch([doc])[0]
 
     def enrich_batch(self, docs: Sequence[Document]) -> list[Enrichment]:
         """The labels of each document, in order (documents of a stream, oldest first)."""
-        texts = [doc.text[:MAX_ANALYSED_CHARS] for doc in docs]
-        whys: list[dict[str, Any]] = [{} for _ in docs]
-        langs = [
-            self._stage("lang", why, lambda t=text: _language(t), default="und")
-            for text, why in zip(texts, whys, strict=True)
-        ]
-        nears = [
-            self._stage("near_duplicate_of", why, lambda d=doc, t=text: self._near(d.id, t))
-            for doc, text, why in zip(docs, texts, whys, strict=True)
-        ]
-        entities: list[list[Entity]] = [
-            self._stage("entities", why, lambda t=text, g=lang: _entities(t, g), default=[])
-            for text, lang, why in zip(texts, langs, whys, strict=True)
-        ]
-        geography = [
-            self._stage("countries", why, lambda t=t, e=e, g=g: _geography(t, e, g), ([], []))
-            for t, e, g, why in zip(texts, entities, langs, whys, strict=True)
-        ]
-        features = self._affect_features(texts)
-        sentiments = self._batch_stage(
-            "sentiment",
-            whys,
-            lambda: _sentiments(texts, langs, features),
-            lambda i: _sentiment(texts[i], langs[i]),
+        return self.connect(docs, analyse_batch(docs))
+
+    def enrich_batches(self, batches: Iterable[Sequence[Document]]) -> Iterator[list[Enrichment]]:
+        """Each batch's labels, in order (parallel.py overlaps the batches' work)."""
+        for batch in batches:
+            yield self.enrich_batch(batch)
+
+    def close(self) -> None:
+        """Release what the enricher holds (nothing here; worker processes in parallel.py)."""
+
+    def connect(self, docs: Sequence[Document], analysed: Sequence[Enrichment]) -> list[Enrichment]:
+        """Add near-duplicates and stories to `analysed` (analyse_batch of `docs`), in order."""
+        return [self._connect_one(doc, labels) for doc, labels in zip(docs, analysed, strict=True)]
+
+    def _connect_one(self, doc: Document, labels: Enrichment) -> Enrichment:
+        why = labels.why
+        text = doc.text[:MAX_ANALYSED_CHARS]
+        near = _run_stage("near_duplicate_of", why, lambda: self._near(doc.id, text))
+        story_id = _run_stage(
+            "story_id",
+            why,
+            lambda: self._story(doc, text, labels.lang, list(labels.entities), near),
         )
-        stances = [
-            self._stage("stance_id", why, lambda t=text, g=lang: _stance(t, g))
-            for text, lang, why in zip(texts, langs, whys, strict=True)
-        ]
-        emotions = self._batch_stage(
-            "emotion",
-            whys,
-            lambda: _emotions(texts, langs, features),
-            lambda i: _emotion(texts[i], langs[i]),
-        )
-        crises = self._batch_stage(
-            "crisis", whys, lambda: _crises(texts, langs), lambda i: _crisis(texts[i], langs[i])
-        )
-        topics = [
-            self._stage("topics", why, lambda t=text, g=lang: _topics(t, g), default=[])
-            for text, lang, why in zip(texts, langs, whys, strict=True)
-        ]
-        enriched = []
-        for i, doc in enumerate(docs):
-            why = whys[i]
-            story_id = self._stage(
-                "story_id",
-                why,
-                lambda d=doc, i=i: self._story(d, texts[i], langs[i], entities[i], nears[i]),
-            )
-            if "places" not in why and "countries" in why:
-                why["places"] = why["countries"]
-            countries, places = geography[i]
-            enriched.append(
-                Enrichment(
-                    lang=langs[i],
-                    sentiment=sentiments[i],
-                    stance_id=stances[i],
-                    emotion=emotions[i],
-                    entities=tuple(entities[i]),
-                    countries=tuple(countries),
-                    places=tuple(places),
-                    crisis=crises[i],
-                    topics=tuple(topics[i] or ()),
-                    near_duplicate_of=nears[i],
-                    story_id=story_id,
-                    why=why,
-                )
-            )
-        return enriched
-
-    def _affect_features(self, texts: Sequence[str]) -> Any:
-        """One featurisation for the affect models, or None (each then tries on its own)."""
-        try:
-            from dcc.enrich.affect_text import affect_features
-
-            return affect_features(texts)
-        except Exception:  # the stages report the failure themselves
-            return None
-
-    def _batch_stage(
-        self,
-        name: str,
-        whys: list[dict[str, Any]],
-        run_batch: Callable[[], list[tuple[Any, Any]]],
-        run_one: Callable[[int], tuple[Any, Any]],
-    ) -> list[Any]:
-        """A stage run on the whole batch; if the batch fails, document by document."""
-        try:
-            results = run_batch()
-        except Exception:  # find the document at fault: the others keep their labels
-            return [self._stage(name, why, lambda i=i: run_one(i)) for i, why in enumerate(whys)]
-        values = []
-        for why, (value, evidence) in zip(whys, results, strict=True):
-            why[name] = evidence
-            values.append(value)
-        return values
-
-    def _stage(self, name: str, why: dict[str, Any], run: Any, default: Any = None) -> Any:
-        try:
-            value, evidence = run()
-        except Exception as exc:  # one stage's failure must not lose the document
-            if name not in self._failed_once:
-                logger.warning("enrichment stage %s unavailable: %s", name, exc)
-                self._failed_once.add(name)
-            why[name] = {"error": f"{type(exc).__name__}: {exc}"}
-            return default
-        why[name] = evidence
-        return value
+        return replace(labels, near_duplicate_of=near, story_id=story_id)
 
     def _near(self, doc_id: str, text: str) -> tuple[str | None, dict[str, Any]]:
         if self._dedupe is None:
@@ -178,6 +94,113 @@ class Enricher:
             doc.id, text, lang, entities=entities, near_duplicate_of=near
         )
         return result
+
+
+def analyse_batch(docs: Sequence[Document]) -> list[Enrichment]:
+    """Every label that depends on one document alone (all but near-duplicates and stories)."""
+    texts = [doc.text[:MAX_ANALYSED_CHARS] for doc in docs]
+    whys: list[dict[str, Any]] = [{} for _ in docs]
+    langs = [
+        _run_stage("lang", why, lambda t=text: _language(t), default="und")
+        for text, why in zip(texts, whys, strict=True)
+    ]
+    entities: list[list[Entity]] = [
+        _run_stage("entities", why, lambda t=text, g=lang: _entities(t, g), default=[])
+        for text, lang, why in zip(texts, langs, whys, strict=True)
+    ]
+    geography = [
+        _run_stage("countries", why, lambda t=t, e=e, g=g: _geography(t, e, g), ([], []))
+        for t, e, g, why in zip(texts, entities, langs, whys, strict=True)
+    ]
+    features = _affect_features(texts)
+    sentiments = _run_batch_stage(
+        "sentiment",
+        whys,
+        lambda: _sentiments(texts, langs, features),
+        lambda i: _sentiment(texts[i], langs[i]),
+    )
+    stances = [
+        _run_stage("stance_id", why, lambda t=text, g=lang: _stance(t, g))
+        for text, lang, why in zip(texts, langs, whys, strict=True)
+    ]
+    emotions = _run_batch_stage(
+        "emotion",
+        whys,
+        lambda: _emotions(texts, langs, features),
+        lambda i: _emotion(texts[i], langs[i]),
+    )
+    crises = _run_batch_stage(
+        "crisis", whys, lambda: _crises(texts, langs), lambda i: _crisis(texts[i], langs[i])
+    )
+    topics = [
+        _run_stage("topics", why, lambda t=text, g=lang: _topics(t, g), default=[])
+        for text, lang, why in zip(texts, langs, whys, strict=True)
+    ]
+    analysed = []
+    for i, why in enumerate(whys):
+        if "places" not in why and "countries" in why:
+            why["places"] = why["countries"]
+        countries, places = geography[i]
+        analysed.append(
+            Enrichment(
+                lang=langs[i],
+                sentiment=sentiments[i],
+                stance_id=stances[i],
+                emotion=emotions[i],
+                entities=tuple(entities[i]),
+                countries=tuple(countries),
+                places=tuple(places),
+                crisis=crises[i],
+                topics=tuple(topics[i] or ()),
+                why=why,
+            )
+        )
+    return analysed
+
+
+_failed_once: set[str] = set()  # stages already reported as failing, logged once a process
+
+
+def _run_stage(name: str, why: dict[str, Any], run: Any, default: Any = None) -> Any:
+    """`run()`'s value, its evidence under why[name]; on failure `default` and the error."""
+    try:
+        value, evidence = run()
+    except Exception as exc:  # one stage's failure must not lose the document
+        if name not in _failed_once:
+            logger.warning("enrichment stage %s unavailable: %s", name, exc)
+            _failed_once.add(name)
+        why[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        return default
+    why[name] = evidence
+    return value
+
+
+def _run_batch_stage(
+    name: str,
+    whys: list[dict[str, Any]],
+    run_batch: Callable[[], list[tuple[Any, Any]]],
+    run_one: Callable[[int], tuple[Any, Any]],
+) -> list[Any]:
+    """A stage run on the whole batch; if the batch fails, document by document."""
+    try:
+        results = run_batch()
+    except Exception:  # find the document at fault: the others keep their labels
+        return [_run_stage(name, why, lambda i=i: run_one(i)) for i, why in enumerate(whys)]
+    values = []
+    for why, (value, evidence) in zip(whys, results, strict=True):
+        why[name] = evidence
+        values.append(value)
+    return values
+
+
+def _affect_features(texts: Sequence[str]) -> Any:
+    """One featurisation for the affect models, or None (each then tries on its own)."""
+    try:
+        from dcc.enrich.affect_text import affect_features
+
+        return affect_features(texts)
+    except Exception:  # the stages report the failure themselves
+        return None
 
 
 # Each stage is imported when first used, so that one missing model or module does not stop

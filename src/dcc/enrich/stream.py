@@ -8,7 +8,8 @@ document is reported on the error stream with its line number and left out; the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -64,11 +65,30 @@ def enrich_stream(
     """Enrich every document line of `lines` into `output`; report bad lines on `errors`."""
     enricher = enricher or Enricher()
     counts = StreamCounts()
-    pending: list[tuple[dict[str, Any], Document]] = []
+    parsed: deque[list[tuple[dict[str, Any], Document]]] = deque()
 
-    def flush() -> None:
-        labels = enricher.enrich_batch([doc for _, doc in pending])
-        for (data, doc), enrichment in zip(pending, labels, strict=True):
+    def batches() -> Iterator[list[Document]]:
+        pending: list[tuple[dict[str, Any], Document]] = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            counts.read += 1
+            try:
+                pending.append(parse_document(line, number))
+            except ValueError as exc:
+                counts.rejected += 1
+                errors.write(f"{exc}\n")
+                continue
+            if len(pending) >= batch_size:
+                parsed.append(pending)
+                yield [doc for _, doc in pending]
+                pending = []
+        if pending:
+            parsed.append(pending)
+            yield [doc for _, doc in pending]
+
+    for labels in enricher.enrich_batches(batches()):
+        for (data, doc), enrichment in zip(parsed.popleft(), labels, strict=True):
             found = enrichment.as_json()
             if doc.lang is not None:
                 found["why"].setdefault("lang", {})["given"] = doc.lang
@@ -76,20 +96,4 @@ def enrich_stream(
             counts.written += 1
             if on_line is not None:
                 on_line(counts)
-        pending.clear()
-
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        counts.read += 1
-        try:
-            pending.append(parse_document(line, number))
-        except ValueError as exc:
-            counts.rejected += 1
-            errors.write(f"{exc}\n")
-            continue
-        if len(pending) >= batch_size:
-            flush()
-    if pending:
-        flush()
     return counts

@@ -86,7 +86,22 @@ class IngestWorkers:
         self.fetcher = fetcher
         self.settings = settings
         # One enricher per worker: its near-duplicate memory spans the stream it processes.
-        self.enricher = Enricher()
+        # Opened on first use: with DCC_ENRICH_PROCESSES > 1 it starts worker processes.
+        self._enricher: Enricher | None = None
+
+    @property
+    def enricher(self) -> Enricher:
+        if self._enricher is None:
+            from dcc.enrich.parallel import open_enricher
+
+            self._enricher = open_enricher(self.settings.enrich_processes)
+        return self._enricher
+
+    def close(self) -> None:
+        """Stop the enricher's worker processes, if any."""
+        if self._enricher is not None:
+            self._enricher.close()
+            self._enricher = None
 
     # --- scheduling -----------------------------------------------------------------------
 

@@ -1,0 +1,62 @@
+"""Enrichment in worker processes gives what one process gives, in order, and stops cleanly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dcc.enrich.parallel import ParallelEnricher, open_enricher
+from dcc.enrich.pipeline import Document, Enricher
+
+TEXTS = [
+    "Gempa bumi magnitudo 6,1 mengguncang Lombok, warga mengungsi.",
+    "Kementerian Luar Negeri memantau WNI di Jepang setelah gempa.",
+    "A magnitude 6.1 earthquake struck Lombok, Indonesia, on Sunday.",
+    "Gempa bumi magnitudo 6,1 mengguncang Lombok, warga mengungsi!",  # a near-duplicate
+    "",
+    "Pelayanan di kedutaan sangat ramah dan cepat, terima kasih.",
+    "Flood warning for Jakarta: residents told to move to higher ground.",
+]
+
+
+@pytest.fixture(scope="module")
+def parallel() -> Iterator[ParallelEnricher]:
+    enricher = ParallelEnricher(2)
+    yield enricher
+    enricher.close()
+
+
+def docs() -> list[Document]:
+    return [Document(id=f"d{i}", text=text) for i, text in enumerate(TEXTS)]
+
+
+def test_same_labels_as_one_process(parallel: ParallelEnricher) -> None:
+    expected = [e.as_json() for e in Enricher().enrich_batch(docs())]
+    assert [e.as_json() for e in parallel.enrich_batch(docs())[: len(TEXTS)]] == expected
+    assert expected[3]["near_duplicate_of"] == "d0"
+
+
+def test_batches_come_back_in_order(parallel: ParallelEnricher) -> None:
+    batches = [[Document(id=f"b{b}-{i}", text=t) for i, t in enumerate(TEXTS)] for b in range(5)]
+    single = Enricher()
+    expected = [[e.as_json() for e in single.enrich_batch(b)] for b in batches]
+    fresh = ParallelEnricher(2)
+    try:
+        got = [[e.as_json() for e in labels] for labels in fresh.enrich_batches(batches)]
+    finally:
+        fresh.close()
+    assert got == expected
+
+
+def test_a_closed_enricher_refuses_work() -> None:
+    enricher = ParallelEnricher(2)
+    enricher.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        enricher.enrich_batch(docs())
+
+
+@pytest.mark.parametrize(("processes", "kind"), [(0, Enricher), (1, Enricher)])
+def test_one_process_or_none_means_in_process(processes: int, kind: type) -> None:
+    enricher = open_enricher(processes)
+    assert type(enricher) is kind
