@@ -13,8 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from dcc import __version__
 from dcc.context import Context
 from dcc.web import views
+from dcc.web.api import alerts as alerts_api
 from dcc.web.api import items as items_api
 from dcc.web.api import sources as sources_api
+from dcc.web.api import watchlists as watchlists_api
 from dcc.web.errors import install_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -42,7 +44,7 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     app = FastAPI(
         title="DCC API",
         version=__version__,
-        description="Digital Command Center: items, search and sources.",
+        description="Digital Command Center: items, search, sources, watchlists and alerts.",
         openapi_url="/api/v1/openapi.json",
         # The interactive docs load their scripts from a CDN; the center may be air-gapped.
         docs_url=None,
@@ -53,6 +55,8 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     install_error_handlers(app)
     app.include_router(items_api.router, prefix="/api/v1")
     app.include_router(sources_api.router, prefix="/api/v1")
+    app.include_router(watchlists_api.router, prefix="/api/v1")
+    app.include_router(alerts_api.router, prefix="/api/v1")
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -12,14 +12,15 @@ import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dcc.context import Context, open_context
+from dcc.cli_alerts import alerts_app, watchlists_app
+from dcc.cli_support import context, err, fail, out, print_json
+from dcc.context import Context
 from dcc.errors import DCCError, QueryError, SourceConfigError
 from dcc.ingest import actions
 from dcc.ingest.local import FileOutcome, ingest_file, iter_files
@@ -38,30 +39,8 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Manage the sources DCC watches.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
-
-
-def fail(message: str) -> NoReturn:
-    """Exit 2 with a one-line reason (DESIGN §4.3)."""
-    # Written directly: a console would wrap a long reason over several lines.
-    sys.stderr.write(f"dcc: error: {' '.join(message.split())}\n")
-    raise typer.Exit(code=2)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str, indent=2) + "\n")
-
-
-def context() -> Context:
-    try:
-        return open_context()
-    except DCCError as exc:
-        fail(str(exc))
-    except Exception as exc:  # an unreachable database is bad input from the user's side
-        fail(f"cannot open the database: {exc.__class__.__name__}: {exc}".splitlines()[0])
-
+app.add_typer(watchlists_app, name="watchlists")
+app.add_typer(alerts_app, name="alerts")
 
 # --- set-up ---------------------------------------------------------------------------------
 
@@ -139,7 +118,10 @@ def _serve(host: str | None, port: int | None, *, with_workers: bool) -> None:
         "background;\n  to load files now: .venv/bin/dcc ingest ../shared/data/gdacs-rss/ "
         "(see README, 'Loading local files')."
     )
-    uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+    # Live alert streams never end by themselves: give them a few seconds, then stop.
+    uvicorn.run(
+        web, host=host, port=port, log_level="info", access_log=False, timeout_graceful_shutdown=3
+    )
 
 
 def _is_loopback(host: str) -> bool:

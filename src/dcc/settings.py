@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # in the worker's own process.
     enrich_processes: int | None = Field(default=None, ge=0, le=64)
 
+    # Alerts (docs/alerts.md): one alert per watchlist and story per window; later matching
+    # items of the story are attached to it. Heartbeat: a comment on an idle live stream.
+    alert_window_s: float = Field(default=3600.0, gt=0)
+    alert_heartbeat_s: float = Field(default=15.0, gt=0)
+
     @field_validator("fetch_allowed_private", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:

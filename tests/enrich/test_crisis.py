@@ -79,7 +79,9 @@ def test_models_round_trip(tiny_models: CrisisModels, tmp_path: Path) -> None:
 def test_a_batch_labels_each_document_as_alone(tiny_models: CrisisModels) -> None:
     texts = ["roads closed by flood waters", "coffee and football tonight", ""]
     langs = ["en", "en", "en"]
-    one_by_one = [classify_crisis(t, g, models=tiny_models) for t, g in zip(texts, langs)]
+    one_by_one = [
+        classify_crisis(t, g, models=tiny_models) for t, g in zip(texts, langs, strict=True)
+    ]
     assert classify_crises(texts, langs, models=tiny_models) == one_by_one
 
 

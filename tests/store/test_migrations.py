@@ -22,7 +22,7 @@ def test_migrations_match_schema(engine: Engine) -> None:
 def test_migrate_is_idempotent(engine: Engine) -> None:
     migrate(engine)
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
 
 
 def test_search_index_exists(engine: Engine) -> None:

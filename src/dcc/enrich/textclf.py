@@ -24,8 +24,8 @@ from dcc.enrich.ngrams import HASHING, FeatureSpec, NgramBatch, featurise
 __all__ = ["FeatureSpec", "LinearTextClassifier", "NgramBatch", "train_linear"]
 
 TRAINING_CHUNK = 4096  # texts featurised at once when training
-MIN_EVIDENCE_CHARS = 3
-EVIDENCE_CANDIDATES_PER_ITEM = 8  # n-grams looked at per evidence item shown, at most  # n-grams of one or two characters explain nothing to an analyst
+MIN_EVIDENCE_CHARS = 3  # n-grams of one or two characters explain nothing to an analyst
+EVIDENCE_CANDIDATES_PER_ITEM = 8  # n-grams looked at per evidence item shown, at most
 
 
 class LinearTextClassifier:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 
+from dcc.alerts.workers import AlertMatcher
 from dcc.enrich.pipeline import Document, Enricher
 from dcc.errors import DCCError, SourceError
 from dcc.ingest.actions import (
@@ -48,8 +49,14 @@ async def publish_item_jobs(queue: JobQueue, item_ids: Sequence[int], batch_size
     await queue.publish(TOPIC_PROCESS_ITEMS, payloads)
 
 
-def process_items(engine: Engine, item_ids: Sequence[int], enricher: Enricher) -> int:
+def process_items(
+    engine: Engine,
+    item_ids: Sequence[int],
+    enricher: Enricher,
+    alerts: AlertMatcher | None = None,
+) -> int:
     """Enrich items still at stage "new" and store their labels; return how many moved on.
+    With `alerts`, the job's processed items are then matched against the watchlists.
 
     Items already processed are skipped, so a redelivered job changes nothing.
     """
@@ -62,9 +69,12 @@ def process_items(engine: Engine, item_ids: Sequence[int], enricher: Enricher) -
         for item in pending
     ]
     labels = enricher.enrich_batch(docs)  # one job's items at once: batches are much cheaper
-    return do_store_enrichment(
+    moved = do_store_enrichment(
         engine, [(item.id, label) for item, label in zip(pending, labels, strict=True)]
     )
+    if alerts is not None:  # a following transaction; never raises (alerts/workers.py)
+        alerts.alert_on_processed(item_ids)
+    return moved
 
 
 def item_text(title: str, text: str) -> str:
@@ -88,6 +98,7 @@ class IngestWorkers:
         # One enricher per worker: its near-duplicate memory spans the stream it processes.
         # Opened on first use: with DCC_ENRICH_PROCESSES > 1 it starts worker processes.
         self._enricher: Enricher | None = None
+        self.alerts = AlertMatcher(engine, window=timedelta(seconds=settings.alert_window_s))
 
     @property
     def enricher(self) -> Enricher:
@@ -162,7 +173,7 @@ class IngestWorkers:
 
     async def handle_process(self, job: Job) -> None:
         ids = [int(i) for i in job.payload["item_ids"]]
-        await asyncio.to_thread(process_items, self.engine, ids, self.enricher)
+        await asyncio.to_thread(process_items, self.engine, ids, self.enricher, self.alerts)
 
     async def fetch_source(self, source: Source) -> IngestOutcome | None:
         """Fetch one source, store its new items, queue them, and record its health.

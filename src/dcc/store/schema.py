@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -173,3 +174,111 @@ ingest_problems = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 Index("ix_ingest_problems_source", ingest_problems.c.source_id, ingest_problems.c.id)
+
+# --- alerts (issue 4; src/dcc/alerts/, docs/alerts.md) ----------------------------------------
+
+# Saved queries matched on the stream as items are enriched. Removal is soft (deleted_at) so
+# that the alerts a watchlist raised keep their context.
+watchlists = Table(
+    "watchlists",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("recipients", JSON, nullable=False, default=list),
+    Column("channels", JSON, nullable=False, default=list),
+    # "instant" or "digest" (alerts/records.py: Schedule).
+    Column("schedule", String(10), nullable=False),
+    Column("is_enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_matched_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
+)
+
+# One row (id 1): the watchlist revision, bumped by every watchlist change so that matchers
+# reload their index with one cheap read; its row is also the lock that orders alert writers.
+alert_state = Table(
+    "alert_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("watchlist_revision", BigInteger, nullable=False, default=0),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    # watchlist now; burst, campaign, stance_shift later (alerts/records.py: AlertKind).
+    Column("kind", String(20), nullable=False),
+    # What fired, as one key ("watchlist:7"); with story_key, the de-duplication key.
+    Column("rule", String(100), nullable=False),
+    Column("watchlist_id", BigInteger, ForeignKey("watchlists.id")),
+    Column("story_key", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("schedule", String(10), nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("first_item_id", BigInteger),
+    Column("last_item_id", BigInteger),
+    Column("explanation", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # Later matches of the same rule and story until then are attached to this alert.
+    Column("window_ends_at", UTCDateTime, nullable=False),
+    Column("status_changed_at", UTCDateTime),
+    Column("status_changed_by", String(100)),
+)
+Index("ix_alerts_rule_story", alerts.c.rule, alerts.c.story_key, alerts.c.window_ends_at)
+Index("ix_alerts_status", alerts.c.status, alerts.c.id)
+Index("ix_alerts_watchlist", alerts.c.watchlist_id, alerts.c.id)
+
+# The items an alert gathered. (rule, item_id) is unique: matching an item again (a job
+# delivered twice, a crash between storing labels and storing alerts) changes nothing.
+alert_items = Table(
+    "alert_items",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, ForeignKey("alerts.id"), nullable=False),
+    Column("rule", String(100), nullable=False),
+    Column("item_id", BigInteger, nullable=False),
+    Column("matched_at", UTCDateTime, nullable=False),
+    UniqueConstraint("rule", "item_id", name="uq_alert_items_rule_item"),
+)
+Index("ix_alert_items_alert", alert_items.c.alert_id, alert_items.c.id)
+
+# Everything that happened to alerts, in commit order: the live stream (SSE ids, Last-Event-ID)
+# and each alert's history (who acknowledged, dismissed or escalated it, and when).
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, ForeignKey("alerts.id"), nullable=False),
+    # created, updated, acknowledged, dismissed, escalated
+    Column("event", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("who", String(100)),
+    Column("note", Text),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_alert_events_alert", alert_events.c.alert_id, alert_events.c.id)
+
+# One row per alert, channel and recipient, with its status (delivered, awaiting_digest, and
+# for the channels to come: pending, failed).
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, ForeignKey("alerts.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+)
+Index("ix_alert_deliveries_alert", alert_deliveries.c.alert_id)
+Index("ix_alert_deliveries_status", alert_deliveries.c.status, alert_deliveries.c.channel)

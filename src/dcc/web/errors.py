@@ -9,7 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from dcc.errors import QueryError, SourceConfigError
+from dcc.alerts.errors import (
+    AlertNotFoundError,
+    AlertTransitionError,
+    WatchlistError,
+    WatchlistNotFoundError,
+)
+from dcc.errors import DCCError, QueryError, SourceConfigError
 from dcc.query.errors import QuerySyntaxError
 
 API_PREFIX = "/api/"
@@ -30,6 +36,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SourceConfigError)
     async def _source_error(_: Request, exc: SourceConfigError) -> JSONResponse:
         return JSONResponse(error_body("invalid_source", str(exc)), status_code=400)
+
+    @app.exception_handler(WatchlistError)
+    async def _watchlist_error(_: Request, exc: WatchlistError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_watchlist", str(exc)), status_code=400)
+
+    @app.exception_handler(WatchlistNotFoundError)
+    @app.exception_handler(AlertNotFoundError)
+    async def _alerts_not_found(_: Request, exc: DCCError) -> JSONResponse:
+        return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
+    @app.exception_handler(AlertTransitionError)
+    async def _transition(_: Request, exc: AlertTransitionError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_transition", str(exc)), status_code=409)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,445 @@
+"""The only code that writes watchlists and alerts (STYLE rule 3).
+
+Each action validates, writes in one transaction, and after the commit wakes this process's
+live streams (broadcast.py). Every transaction that adds alert events first takes the alert
+log lock (`lock_alert_log`), so that:
+- event ids are committed in increasing order, and a live stream that resumes "after id N"
+  never misses an event committed later with a lower id (PostgreSQL hands out sequence values
+  before commit; the lock makes commit order follow them);
+- two workers matching items of the same story at once cannot both open an alert for it.
+Alerts are written seldom compared with items, so one lock costs nothing measurable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from dcc.alerts.broadcast import alert_broadcaster
+from dcc.alerts.errors import AlertNotFoundError, WatchlistNotFoundError
+from dcc.alerts.lifecycle import EVENT_FOR_STATUS, check_transition
+from dcc.alerts.queries import get_alert, get_watchlist, row_to_alert, row_to_watchlist
+from dcc.alerts.records import (
+    Alert,
+    AlertEventType,
+    AlertKind,
+    AlertStatus,
+    DeliveryStatus,
+    MatchOutcome,
+    Schedule,
+    Watchlist,
+    WatchlistChanges,
+    WatchlistMatch,
+    WatchlistSpec,
+    watchlist_rule,
+)
+from dcc.alerts.rules import checked_spec
+from dcc.store.schema import (
+    alert_deliveries,
+    alert_events,
+    alert_items,
+    alert_state,
+    alerts,
+    watchlists,
+)
+
+# Who did something, when nobody said (authentication arrives with issue 5).
+DEFAULT_WHO = "local"
+MAX_WHO_LENGTH = 100
+MAX_NOTE_LENGTH = 2000
+MAX_TITLE_LENGTH = 300
+
+
+def who_or_default(who: str | None) -> str:
+    """`who` trimmed to what is stored, or "local" when empty."""
+    cleaned = " ".join((who or "").split())[:MAX_WHO_LENGTH]
+    return cleaned or DEFAULT_WHO
+
+
+def lock_alert_log(conn: Connection) -> None:
+    """Serialise writers of alerts and alert events until this transaction ends.
+
+    PostgreSQL: a row lock on the alert_state row. SQLite: a write to that row, which takes
+    the database's write lock at once, so what this transaction reads next cannot be changed
+    by another writer before it commits (SQLite has one writer; a transaction that only
+    read first could act on a stale view).
+    """
+    where = alert_state.c.id == 1
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            update(alert_state)
+            .where(where)
+            .values(watchlist_revision=alert_state.c.watchlist_revision)
+        )
+    else:
+        conn.execute(select(alert_state.c.id).where(where).with_for_update())
+
+
+# --- watchlists ------------------------------------------------------------------------------
+
+
+def do_create_watchlist(
+    engine: Engine, spec: WatchlistSpec, *, owner: str | None = None
+) -> Watchlist:
+    """Store a new watchlist; matchers pick it up on their next batch.
+
+    Raises WatchlistError for a bad definition, QuerySyntaxError for a bad query.
+    """
+    spec, _ = checked_spec(spec)
+    now = datetime.now(tz=UTC)
+    with engine.begin() as conn:
+        new_id = conn.execute(
+            insert(watchlists)
+            .values(
+                **_spec_values(spec),
+                owner=who_or_default(owner),
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(watchlists.c.id)
+        ).scalar_one()
+        _bump_revision(conn)
+        return _watchlist_or_raise(conn, int(new_id))
+
+
+def do_update_watchlist(engine: Engine, watchlist_id: int, changes: WatchlistChanges) -> Watchlist:
+    """Change some fields of a watchlist; the result is checked as a whole, as on creation."""
+    with engine.begin() as conn:
+        current = _watchlist_or_raise(conn, watchlist_id)
+        spec, _ = checked_spec(changes.applied_to(current.spec))
+        conn.execute(
+            update(watchlists)
+            .where(watchlists.c.id == watchlist_id)
+            .values(**_spec_values(spec), updated_at=datetime.now(tz=UTC))
+        )
+        _bump_revision(conn)
+        return _watchlist_or_raise(conn, watchlist_id)
+
+
+def do_delete_watchlist(engine: Engine, watchlist_id: int) -> None:
+    """Remove a watchlist: it matches nothing more; its alerts are kept, with their history."""
+    now = datetime.now(tz=UTC)
+    with engine.begin() as conn:
+        _watchlist_or_raise(conn, watchlist_id)
+        conn.execute(
+            update(watchlists)
+            .where(watchlists.c.id == watchlist_id)
+            .values(deleted_at=now, updated_at=now, is_enabled=False)
+        )
+        _bump_revision(conn)
+
+
+def _spec_values(spec: WatchlistSpec) -> dict[str, object]:
+    return {
+        "name": spec.name,
+        "query": spec.query,
+        "recipients": list(spec.recipients),
+        "channels": list(spec.channels),
+        "schedule": spec.schedule,
+        "is_enabled": spec.is_enabled,
+    }
+
+
+def _bump_revision(conn: Connection) -> None:
+    conn.execute(
+        update(alert_state)
+        .where(alert_state.c.id == 1)
+        .values(watchlist_revision=alert_state.c.watchlist_revision + 1)
+    )
+
+
+def _watchlist_or_raise(conn: Connection, watchlist_id: int) -> Watchlist:
+    found = get_watchlist(conn, watchlist_id)
+    if found is None:
+        raise WatchlistNotFoundError(f"no watchlist with id {watchlist_id}")
+    return found
+
+
+# --- matches to alerts -----------------------------------------------------------------------
+
+
+def do_record_matches(
+    engine: Engine,
+    matches: Sequence[WatchlistMatch],
+    *,
+    window: timedelta,
+    now: datetime | None = None,
+) -> MatchOutcome:
+    """Turn matches into alerts: at most one alert per watchlist and story per `window`.
+
+    A story's first match opens an alert (with its deliveries) that stays open for `window`;
+    later matches of that story and watchlist are attached to it (count, last item), whatever
+    its status. An item already recorded for a watchlist is skipped, so recording the same
+    matches twice (a redelivered job) changes nothing.
+    """
+    if not matches:
+        return MatchOutcome()
+    now = now or datetime.now(tz=UTC)
+    groups: dict[tuple[int, str], dict[int, WatchlistMatch]] = {}
+    for match in matches:
+        groups.setdefault((match.watchlist_id, match.story_key), {}).setdefault(
+            match.item_id, match
+        )
+    created: list[int] = []
+    updated: list[int] = []
+    attached = 0
+    with engine.begin() as conn:
+        lock_alert_log(conn)
+        active = _active_watchlists(conn, sorted({m.watchlist_id for m in matches}))
+        known = _recorded_items(
+            conn,
+            [watchlist_rule(w) for w in active],
+            sorted({m.item_id for m in matches}),
+        )
+        matched_watchlists: set[int] = set()
+        for (watchlist_id, story), by_item in groups.items():
+            watchlist = active.get(watchlist_id)
+            if watchlist is None:  # removed or disabled since the matcher loaded it
+                continue
+            fresh = [m for m in by_item.values() if (watchlist.rule, m.item_id) not in known]
+            if not fresh:
+                continue
+            open_alert = _open_alert(conn, watchlist.rule, story, now)
+            if open_alert is None:
+                alert_id = _open_new_alert(conn, watchlist, story, fresh, now, window)
+                created.append(alert_id)
+            else:
+                alert_id = open_alert.id
+                _attach(conn, open_alert, fresh, now)
+                updated.append(alert_id)
+            conn.execute(
+                insert(alert_items),
+                [
+                    {
+                        "alert_id": alert_id,
+                        "rule": watchlist.rule,
+                        "item_id": m.item_id,
+                        "matched_at": now,
+                    }
+                    for m in fresh
+                ],
+            )
+            attached += len(fresh)
+            matched_watchlists.add(watchlist_id)
+        if matched_watchlists:
+            conn.execute(
+                update(watchlists)
+                .where(watchlists.c.id.in_(sorted(matched_watchlists)))
+                .values(last_matched_at=now)
+            )
+    if created or updated:
+        alert_broadcaster.publish()
+    return MatchOutcome(created=tuple(created), updated=tuple(updated), attached=attached)
+
+
+def _active_watchlists(conn: Connection, ids: list[int]) -> dict[int, Watchlist]:
+    rows = conn.execute(
+        select(watchlists).where(
+            watchlists.c.id.in_(ids),
+            watchlists.c.deleted_at.is_(None),
+            watchlists.c.is_enabled.is_(True),
+        )
+    )
+    return {row.id: row_to_watchlist(row) for row in rows}
+
+
+def _recorded_items(
+    conn: Connection, rules: list[str], item_ids: list[int]
+) -> set[tuple[str, int]]:
+    if not rules or not item_ids:
+        return set()
+    rows = conn.execute(
+        select(alert_items.c.rule, alert_items.c.item_id).where(
+            alert_items.c.rule.in_(rules), alert_items.c.item_id.in_(item_ids)
+        )
+    )
+    return {(row.rule, int(row.item_id)) for row in rows}
+
+
+def _open_alert(conn: Connection, rule: str, story: str, now: datetime) -> Alert | None:
+    """The alert of this rule and story whose window is still open, if any."""
+    row = conn.execute(
+        select(alerts)
+        .where(alerts.c.rule == rule, alerts.c.story_key == story, alerts.c.window_ends_at > now)
+        .order_by(alerts.c.id.desc())
+        .limit(1)
+    ).first()
+    return row_to_alert(row) if row is not None else None
+
+
+def _item_json(match: WatchlistMatch) -> dict[str, Any]:
+    return {
+        "id": match.item_id,
+        "title": match.item_title,
+        "url": match.item_url,
+        "source": match.source_id,
+    }
+
+
+def _open_new_alert(
+    conn: Connection,
+    watchlist: Watchlist,
+    story: str,
+    fresh: list[WatchlistMatch],
+    now: datetime,
+    window: timedelta,
+) -> int:
+    first, last = fresh[0], fresh[-1]
+    explanation = {
+        "watchlist": {"id": watchlist.id, "name": watchlist.name, "query": watchlist.query},
+        "story": story,
+        "matched": list(first.matched),
+        "first_item": _item_json(first),
+        "last_item": _item_json(last),
+    }
+    alert_id = int(
+        conn.execute(
+            insert(alerts)
+            .values(
+                kind=AlertKind.WATCHLIST.value,
+                rule=watchlist.rule,
+                watchlist_id=watchlist.id,
+                story_key=story,
+                title=f"{watchlist.name}: {first.item_title}"[:MAX_TITLE_LENGTH],
+                status=AlertStatus.NEW.value,
+                schedule=watchlist.schedule.value,
+                item_count=len(fresh),
+                first_item_id=first.item_id,
+                last_item_id=last.item_id,
+                explanation=explanation,
+                created_at=now,
+                updated_at=now,
+                window_ends_at=now + window,
+            )
+            .returning(alerts.c.id)
+        ).scalar_one()
+    )
+    _add_event(conn, alert_id, AlertEventType.CREATED, AlertStatus.NEW, None, None, now)
+    is_digest = watchlist.schedule is Schedule.DIGEST
+    conn.execute(
+        insert(alert_deliveries),
+        [
+            {
+                "alert_id": alert_id,
+                "channel": channel.value,
+                "recipient": recipient,
+                # In-app delivery is the stored alert itself (list and live stream); a digest
+                # schedule keeps it for the digest instead.
+                "status": (
+                    DeliveryStatus.AWAITING_DIGEST if is_digest else DeliveryStatus.DELIVERED
+                ).value,
+                "attempts": 0 if is_digest else 1,
+                "created_at": now,
+                "updated_at": now,
+                "delivered_at": None if is_digest else now,
+            }
+            for channel in watchlist.channels
+            for recipient in watchlist.recipients or (watchlist.owner,)
+        ],
+    )
+    return alert_id
+
+
+def _attach(conn: Connection, alert: Alert, fresh: list[WatchlistMatch], now: datetime) -> None:
+    explanation = dict(alert.explanation)
+    explanation["last_item"] = _item_json(fresh[-1])
+    conn.execute(
+        update(alerts)
+        .where(alerts.c.id == alert.id)
+        .values(
+            item_count=alerts.c.item_count + len(fresh),
+            last_item_id=fresh[-1].item_id,
+            explanation=explanation,
+            updated_at=now,
+        )
+    )
+    _add_event(conn, alert.id, AlertEventType.UPDATED, alert.status, None, None, now)
+
+
+def _add_event(
+    conn: Connection,
+    alert_id: int,
+    event: AlertEventType,
+    status: AlertStatus,
+    who: str | None,
+    note: str | None,
+    at: datetime,
+) -> None:
+    conn.execute(
+        insert(alert_events).values(
+            alert_id=alert_id, event=event.value, status=status.value, who=who, note=note, at=at
+        )
+    )
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+class AlertAction(Protocol):
+    """The shape of the lifecycle actions below (for callers that pick one)."""
+
+    def __call__(
+        self, engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+    ) -> Alert: ...
+
+
+def do_acknowledge_alert(
+    engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+) -> Alert:
+    """Someone has seen the alert and looks into it (new -> acknowledged)."""
+    return _move(engine, alert_id, AlertStatus.ACKNOWLEDGED, who, note)
+
+
+def do_dismiss_alert(
+    engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+) -> Alert:
+    """The alert needs nothing more (new or acknowledged -> dismissed)."""
+    return _move(engine, alert_id, AlertStatus.DISMISSED, who, note)
+
+
+def do_escalate_alert(
+    engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+) -> Alert:
+    """Hand the alert on (new or acknowledged -> escalated), recording who, when and why.
+
+    The hook the coordination work (incidents) will build on: it will open or link an
+    incident here, in the same transaction.
+    """
+    return _move(engine, alert_id, AlertStatus.ESCALATED, who, note)
+
+
+def _move(
+    engine: Engine, alert_id: int, wanted: AlertStatus, who: str | None, note: str | None
+) -> Alert:
+    """Move an alert to `wanted` if its lifecycle allows; raise AlertTransitionError if not."""
+    now = datetime.now(tz=UTC)
+    by = who_or_default(who)
+    cleaned_note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
+    with engine.begin() as conn:
+        lock_alert_log(conn)
+        alert = _alert_or_raise(conn, alert_id)
+        check_transition(alert_id, alert.status, wanted)
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.id == alert_id)
+            .values(
+                status=wanted.value,
+                status_changed_at=now,
+                status_changed_by=by,
+                updated_at=now,
+            )
+        )
+        _add_event(conn, alert_id, EVENT_FOR_STATUS[wanted], wanted, by, cleaned_note, now)
+        moved = _alert_or_raise(conn, alert_id)
+    alert_broadcaster.publish()
+    return moved
+
+
+def _alert_or_raise(conn: Connection, alert_id: int) -> Alert:
+    found = get_alert(conn, alert_id)
+    if found is None:
+        raise AlertNotFoundError(f"no alert with id {alert_id}")
+    return found

@@ -1,0 +1,24 @@
+"""Exceptions of the alerts package, one per failure a caller can handle (STYLE rule 10)."""
+
+from __future__ import annotations
+
+from dcc.errors import DCCError
+
+
+class WatchlistError(DCCError):
+    """A watchlist definition is invalid (empty name, unknown channel or schedule).
+
+    A query that does not parse raises QuerySyntaxError instead, with its position.
+    """
+
+
+class WatchlistNotFoundError(DCCError):
+    """No watchlist has this id (or it was removed)."""
+
+
+class AlertNotFoundError(DCCError):
+    """No alert has this id."""
+
+
+class AlertTransitionError(DCCError):
+    """An alert cannot move to the status asked for (dismissing an escalated alert)."""

@@ -1,0 +1,212 @@
+"""Reading watchlists, alerts, their events, items and deliveries (no writes: actions.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from dcc.alerts.records import (
+    Alert,
+    AlertEvent,
+    AlertEventType,
+    AlertKind,
+    AlertStatus,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Schedule,
+    Watchlist,
+)
+from dcc.store.schema import (
+    alert_deliveries,
+    alert_events,
+    alert_items,
+    alert_state,
+    alerts,
+    watchlists,
+)
+
+MAX_LIST = 500
+KNOWN_CHANNELS = frozenset(c.value for c in Channel)
+
+
+# --- watchlists ------------------------------------------------------------------------------
+
+
+def row_to_watchlist(row: Row[Any]) -> Watchlist:
+    m = row._mapping
+    return Watchlist(
+        id=m["id"],
+        name=m["name"],
+        query=m["query"],
+        owner=m["owner"],
+        recipients=tuple(m["recipients"] or ()),
+        # A channel this version does not know (stored by a newer one) is left out.
+        channels=tuple(Channel(c) for c in m["channels"] or () if c in KNOWN_CHANNELS),
+        schedule=Schedule(m["schedule"]),
+        is_enabled=bool(m["is_enabled"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        last_matched_at=m["last_matched_at"],
+    )
+
+
+def list_watchlists(conn: Connection, *, only_enabled: bool = False) -> list[Watchlist]:
+    """Watchlists not removed, oldest first."""
+    query = select(watchlists).where(watchlists.c.deleted_at.is_(None)).order_by(watchlists.c.id)
+    if only_enabled:
+        query = query.where(watchlists.c.is_enabled.is_(True))
+    return [row_to_watchlist(row) for row in conn.execute(query)]
+
+
+def get_watchlist(conn: Connection, watchlist_id: int) -> Watchlist | None:
+    """The watchlist with this id, or None when there is none or it was removed."""
+    row = conn.execute(
+        select(watchlists).where(watchlists.c.id == watchlist_id, watchlists.c.deleted_at.is_(None))
+    ).first()
+    return row_to_watchlist(row) if row is not None else None
+
+
+def watchlist_revision(conn: Connection) -> int:
+    """A number that changes whenever any watchlist does (matchers reload on a change)."""
+    value = conn.execute(select(alert_state.c.watchlist_revision).where(alert_state.c.id == 1))
+    return int(value.scalar() or 0)
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+def row_to_alert(row: Row[Any]) -> Alert:
+    m = row._mapping
+    return Alert(
+        id=m["id"],
+        kind=AlertKind(m["kind"]),
+        rule=m["rule"],
+        watchlist_id=m["watchlist_id"],
+        story_key=m["story_key"],
+        title=m["title"],
+        status=AlertStatus(m["status"]),
+        schedule=Schedule(m["schedule"]),
+        item_count=m["item_count"],
+        first_item_id=m["first_item_id"],
+        last_item_id=m["last_item_id"],
+        explanation=m["explanation"] or {},
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        window_ends_at=m["window_ends_at"],
+        status_changed_at=m["status_changed_at"],
+        status_changed_by=m["status_changed_by"],
+    )
+
+
+def get_alert(conn: Connection, alert_id: int) -> Alert | None:
+    row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+    return row_to_alert(row) if row is not None else None
+
+
+def get_alerts(conn: Connection, ids: Sequence[int]) -> dict[int, Alert]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(alerts).where(alerts.c.id.in_(list(ids))))
+    return {row.id: row_to_alert(row) for row in rows}
+
+
+def list_alerts(
+    conn: Connection,
+    *,
+    status: AlertStatus | None = None,
+    watchlist_id: int | None = None,
+    kind: AlertKind | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[Alert]:
+    """Alerts newest first, filtered; `before_id` pages back (ids below it)."""
+    query = select(alerts).order_by(alerts.c.id.desc()).limit(max(1, min(limit, MAX_LIST)))
+    if status is not None:
+        query = query.where(alerts.c.status == status.value)
+    if watchlist_id is not None:
+        query = query.where(alerts.c.watchlist_id == watchlist_id)
+    if kind is not None:
+        query = query.where(alerts.c.kind == kind.value)
+    if before_id is not None:
+        query = query.where(alerts.c.id < before_id)
+    return [row_to_alert(row) for row in conn.execute(query)]
+
+
+def alert_item_ids(conn: Connection, alert_id: int, *, limit: int = 100) -> list[int]:
+    """Ids of the items an alert gathered, in the order they came."""
+    query = (
+        select(alert_items.c.item_id)
+        .where(alert_items.c.alert_id == alert_id)
+        .order_by(alert_items.c.id)
+        .limit(limit)
+    )
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+# --- events and deliveries -------------------------------------------------------------------
+
+
+def row_to_event(row: Row[Any]) -> AlertEvent:
+    m = row._mapping
+    return AlertEvent(
+        id=m["id"],
+        alert_id=m["alert_id"],
+        type=AlertEventType(m["event"]),
+        status=AlertStatus(m["status"]),
+        who=m["who"],
+        note=m["note"],
+        at=m["at"],
+    )
+
+
+def alert_history(conn: Connection, alert_id: int) -> list[AlertEvent]:
+    """Everything that happened to an alert, oldest first."""
+    query = select(alert_events).where(alert_events.c.alert_id == alert_id)
+    return [row_to_event(row) for row in conn.execute(query.order_by(alert_events.c.id))]
+
+
+def latest_event_id(conn: Connection) -> int:
+    """The id of the newest alert event, 0 when there is none."""
+    value = conn.execute(select(alert_events.c.id).order_by(alert_events.c.id.desc()).limit(1))
+    return int(value.scalar() or 0)
+
+
+def events_after(conn: Connection, after_id: int, *, limit: int = 200) -> list[AlertEvent]:
+    """Alert events with an id above `after_id`, oldest first (the live stream reads these).
+
+    Ids are committed in increasing order (actions.lock_alert_log), so nothing committed
+    later can appear below an id already read.
+    """
+    query = (
+        select(alert_events)
+        .where(alert_events.c.id > after_id)
+        .order_by(alert_events.c.id)
+        .limit(limit)
+    )
+    return [row_to_event(row) for row in conn.execute(query)]
+
+
+def alert_deliveries_of(conn: Connection, alert_id: int) -> list[Delivery]:
+    query = (
+        select(alert_deliveries)
+        .where(alert_deliveries.c.alert_id == alert_id)
+        .order_by(alert_deliveries.c.id)
+    )
+    return [
+        Delivery(
+            id=row.id,
+            alert_id=row.alert_id,
+            channel=row.channel,
+            recipient=row.recipient,
+            status=DeliveryStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            delivered_at=row.delivered_at,
+        )
+        for row in conn.execute(query)
+    ]

@@ -1,0 +1,198 @@
+"""`dcc watchlists ...` and `dcc alerts ...`: thin commands over the alerts package.
+
+Who acted is recorded as `--by`, else "local" (no users before issue 5).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from dcc.alerts import actions
+from dcc.alerts.queries import list_alerts, list_watchlists
+from dcc.alerts.records import Alert, AlertKind, AlertStatus, Channel, Schedule, WatchlistSpec
+from dcc.alerts.serialize import alert_json, watchlist_json
+from dcc.cli_support import context, fail, out, print_json
+from dcc.errors import DCCError
+
+watchlists_app = typer.Typer(help="Saved queries matched on the stream.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alerts raised by watchlists.", no_args_is_help=True)
+
+By = Annotated[str | None, typer.Option("--by", help="Who acts (default: local).")]
+Note = Annotated[str | None, typer.Option(help="A note kept in the alert's history.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+# --- watchlists ------------------------------------------------------------------------------
+
+
+@watchlists_app.command("list")
+def watchlists_list(as_json: AsJson = False) -> None:
+    """List watchlists."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        found = list_watchlists(conn)
+    if as_json:
+        print_json([watchlist_json(w) for w in found])
+        return
+    table = Table("id", "name", "schedule", "channels", "enabled", "query")
+    for w in found:
+        table.add_row(
+            str(w.id),
+            w.name,
+            w.schedule.value,
+            ",".join(c.value for c in w.channels),
+            "yes" if w.is_enabled else "no",
+            w.query,
+        )
+    out.print(table)
+
+
+@watchlists_app.command("add")
+def watchlists_add(
+    name: Annotated[str, typer.Argument(help="A name for the watchlist.")],
+    query: Annotated[str, typer.Argument(help="The query (docs/query-language.md).")],
+    recipient: Annotated[
+        list[str] | None, typer.Option("--recipient", help="Who is told (repeat).")
+    ] = None,
+    channel: Annotated[
+        list[Channel] | None, typer.Option("--channel", help="How (repeat; default in_app).")
+    ] = None,
+    schedule: Annotated[Schedule, typer.Option(help="instant or digest.")] = Schedule.INSTANT,
+    by: By = None,
+    as_json: AsJson = False,
+) -> None:
+    """Add a watchlist; its query is checked as a search would check it."""
+    spec = WatchlistSpec(
+        name=name,
+        query=query,
+        recipients=tuple(recipient or ()),
+        channels=tuple(c.value for c in channel or [Channel.IN_APP]),
+        schedule=schedule.value,
+    )
+    ctx = context()
+    try:
+        created = actions.do_create_watchlist(ctx.engine, spec, owner=by)
+    except DCCError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(watchlist_json(created))
+    else:
+        out.print(f"added watchlist {created.id}: {created.name}", markup=False)
+
+
+@watchlists_app.command("remove")
+def watchlists_remove(watchlist_id: Annotated[int, typer.Argument()]) -> None:
+    """Remove a watchlist (its alerts are kept)."""
+    ctx = context()
+    try:
+        actions.do_delete_watchlist(ctx.engine, watchlist_id)
+    except DCCError as exc:
+        fail(str(exc))
+    out.print(f"removed watchlist {watchlist_id} (its alerts are kept)")
+
+
+@watchlists_app.command("test")
+def watchlists_test(
+    query: Annotated[str, typer.Argument(help="The query to try.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Items to show.")] = 10,
+    as_json: AsJson = False,
+) -> None:
+    """Check a query and show the latest stored items it matches."""
+    from dcc.query import format_query, parse_query
+    from dcc.query.search import search_items
+
+    ctx = context()
+    try:
+        normal = format_query(parse_query(query))
+        with ctx.engine.connect() as conn:
+            results = search_items(conn, query, sort="time", per_page=limit)
+    except DCCError as exc:
+        fail(str(exc))
+    if as_json:
+        from dcc.web.serialize import item_json
+
+        print_json(
+            {
+                "query": normal,
+                "total": results.total,
+                "total_is_capped": results.is_total_capped,
+                "items": [item_json(i) for i in results.items],
+            }
+        )
+        return
+    plus = "+" if results.is_total_capped else ""
+    out.print(f"query: {normal}", markup=False)
+    out.print(f"{results.total:,}{plus} stored items match; the latest:")
+    for item in results.items:
+        when = item.published_at.strftime("%Y-%m-%d %H:%M") if item.published_at else "—"
+        title = (item.title or item.text[:80]).replace("\n", " ")
+        out.print(f"  {when}  [{item.source_id}] {title}", markup=False)
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+@alerts_app.command("list")
+def alerts_list(
+    status: Annotated[AlertStatus | None, typer.Option(help="Only this status.")] = None,
+    watchlist: Annotated[int | None, typer.Option(help="Only this watchlist's.")] = None,
+    kind: Annotated[AlertKind | None, typer.Option(help="Only this kind.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
+    as_json: AsJson = False,
+) -> None:
+    """List alerts, newest first."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        found = list_alerts(conn, status=status, watchlist_id=watchlist, kind=kind, limit=limit)
+    if as_json:
+        print_json([alert_json(a) for a in found])
+        return
+    table = Table("id", "status", "items", "updated", "title")
+    for a in found:
+        table.add_row(
+            str(a.id),
+            a.status.value,
+            str(a.item_count),
+            a.updated_at.strftime("%Y-%m-%d %H:%M"),
+            a.title,
+        )
+    out.print(table)
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument()], by: By = None, note: Note = None
+) -> None:
+    """Acknowledge an alert."""
+    _report(_move(actions.do_acknowledge_alert, alert_id, by, note))
+
+
+@alerts_app.command("dismiss")
+def alerts_dismiss(
+    alert_id: Annotated[int, typer.Argument()], by: By = None, note: Note = None
+) -> None:
+    """Dismiss an alert."""
+    _report(_move(actions.do_dismiss_alert, alert_id, by, note))
+
+
+@alerts_app.command("escalate")
+def alerts_escalate(
+    alert_id: Annotated[int, typer.Argument()], by: By = None, note: Note = None
+) -> None:
+    """Escalate an alert (to the coordination side)."""
+    _report(_move(actions.do_escalate_alert, alert_id, by, note))
+
+
+def _move(action: actions.AlertAction, alert_id: int, by: str | None, note: str | None) -> Alert:
+    ctx = context()
+    try:
+        return action(ctx.engine, alert_id, who=by, note=note)
+    except DCCError as exc:
+        fail(str(exc))
+
+
+def _report(alert: Alert) -> None:
+    out.print(f"alert {alert.id} is {alert.status.value} (by {alert.status_changed_by})")

@@ -1,0 +1,114 @@
+"""`dcc watchlists ...` and `dcc alerts ...`: in-process for speed, one real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dcc.alerts.actions import do_create_watchlist, do_record_matches
+from dcc.alerts.records import WatchlistMatch, WatchlistSpec
+from dcc.cli import app
+from dcc.context import Context
+from dcc.ingest.actions import do_ingest_stream, do_sync_sources
+from dcc.records import RawItem, Source, SourceKind
+from dcc.store.database import create_db_engine
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def dcc(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The commands in this process, over the test's database (closed after the test)."""
+    monkeypatch.setattr("dcc.cli_alerts.context", lambda: ctx)
+    return CliRunner()
+
+
+def test_watchlists_add_list_test_remove(dcc: CliRunner, db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    do_sync_sources(engine, [Source(id="antara-id", kind=SourceKind.RSS, url="https://a.example")])
+    do_ingest_stream(
+        engine,
+        [RawItem(source_id="antara-id", external_id="1", title="Gempa guncang Lombok", text="")],
+        source_id="antara-id",
+    )
+    engine.dispose()
+    added = dcc.invoke(
+        app,
+        [
+            *("watchlists", "add", "Gempa", "gempa OR tsunami", "--recipient", "duty"),
+            *("--schedule", "digest", "--by", "ana", "--json"),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    created = json.loads(added.stdout)
+    assert created["owner"] == "ana" and created["schedule"] == "digest"
+    listed = json.loads(dcc.invoke(app, ["watchlists", "list", "--json"]).stdout)
+    assert [w["id"] for w in listed] == [created["id"]]
+    tried = dcc.invoke(app, ["watchlists", "test", "GEMPA lombok"])
+    assert tried.exit_code == 0, tried.output
+    assert "query: gempa lombok" in tried.stdout and "Gempa guncang Lombok" in tried.stdout
+    removed = dcc.invoke(app, ["watchlists", "remove", str(created["id"])])
+    assert removed.exit_code == 0 and "alerts are kept" in removed.stdout
+    assert json.loads(dcc.invoke(app, ["watchlists", "list", "--json"]).stdout) == []
+
+
+BAD_INPUT = [
+    (["watchlists", "add", "x", "gempa lang:xx"], "'xx' is not a language code"),
+    (["watchlists", "test", "(gempa"], "'(' is never closed"),
+    (["watchlists", "remove", "424242"], "no watchlist with id 424242"),
+    (["alerts", "ack", "424242"], "no alert with id 424242"),
+]
+
+
+def test_bad_input_exits_2_with_one_line(dcc: CliRunner) -> None:
+    for args, says in BAD_INPUT:
+        result = dcc.invoke(app, args)
+        assert result.exit_code == 2, args
+        [line] = result.stderr.splitlines()
+        assert line.startswith("dcc: error:") and says in line, line
+
+
+def test_alerts_list_ack_dismiss(dcc: CliRunner, db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    watchlist = do_create_watchlist(engine, WatchlistSpec(name="Gempa", query="gempa"))
+    created = do_record_matches(
+        engine,
+        [
+            WatchlistMatch(watchlist.id, item_id, f"story:{item_id}", "Gempa", None, "antara-id")
+            for item_id in (1, 2)
+        ],
+        window=timedelta(hours=1),
+    ).created
+    engine.dispose()
+    first, second = created
+    listed = json.loads(dcc.invoke(app, ["alerts", "list", "--status", "new", "--json"]).stdout)
+    assert [a["id"] for a in listed] == [second, first]
+    acked = dcc.invoke(app, ["alerts", "ack", str(first), "--by", "ana"])
+    assert acked.exit_code == 0 and f"alert {first} is acknowledged (by ana)" in acked.stdout
+    again = dcc.invoke(app, ["alerts", "ack", str(first)])
+    assert again.exit_code == 2 and "is acknowledged; it can be" in again.stderr
+    dismissed = dcc.invoke(app, ["alerts", "dismiss", str(second), "--note", "drill"])
+    assert dismissed.exit_code == 0 and "dismissed (by local)" in dismissed.stdout
+    table = dcc.invoke(app, ["alerts", "list"])
+    assert "acknowledged" in table.stdout and "dismissed" in table.stdout
+    assert json.loads(dcc.invoke(app, ["alerts", "list", "--status", "new", "--json"]).stdout) == []
+
+
+def test_the_real_command_refuses_a_bad_status(tmp_path: Path) -> None:
+    env = {**os.environ, "DCC_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-m", "dcc", "alerts", "list", "--status", "sideways"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "sideways" in result.stderr
