@@ -1,13 +1,22 @@
 """Near-duplicates: retweets and syndicated copies collapse, different texts do not, memory is
-bounded, short texts match only exactly, re-runs are idempotent."""
+bounded, short texts match only exactly, re-runs are idempotent, the state saves and restores."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
 
-from dcc.enrich.dedupe import NearDuplicateIndex, shingles_of, words_of
+from dcc.enrich.dedupe import (
+    MAX_CHARS,
+    DedupeStateError,
+    NearDuplicateIndex,
+    shingles_of,
+    words_of,
+)
+from dcc.enrich.normalize import informal_id_lexicon, text_features
 
 ORIGINAL = (
     "Gempa berkekuatan 5,8 magnitudo mengguncang Lombok Utara pada Minggu malam, "
@@ -96,3 +105,68 @@ def test_shingles_after_normalisation() -> None:
 def test_rejects_bad_settings(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be"):
         NearDuplicateIndex(**bad)
+
+
+def _words_via_text_features(text: str) -> list[str]:
+    """What words_of must equal: the prose of text_features, standardised word by word."""
+    lexicon = informal_id_lexicon()
+    words: list[str] = []
+    for word in re.findall(r"\w+", text_features(text).prose.lower()):
+        standard = lexicon.get(word)
+        words.extend(standard.lower().split() if standard else [word])
+    return words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RT @user: Gak ada yg tau https://t.co/x",
+        "RT@user: hi there #Banjir",
+        "https://t.co/a RT @b: yg lain",  # the marker after a link still counts as one
+        "  rt @a: lihat www.EXAMPLE.com/x?y=1 sekarang",
+        "HTTPS://X.Y/Z kata @Foo_bar#tag e-mail a@b.com",
+        "İstanbul @İİİ merhaba",  # lower() turns İ into two characters
+        "zero\u200bwidth and ﬁ ligature ①",
+        "Rtx bukan retweet",
+    ],
+)
+def test_words_are_those_of_the_normalised_prose(text: str) -> None:
+    assert words_of(text) == _words_via_text_features(text)
+
+
+def test_long_articles_are_compared_on_their_opening() -> None:
+    index = NearDuplicateIndex()
+    opening = " ".join(f"kalimat nomor {i} tentang gempa di Lombok." for i in range(60))
+    assert len(opening) > MAX_CHARS
+    index.add("a", opening + " Penutup yang sama sekali berbeda. " * 40)
+    found, _ = index.add("b", opening + " Bagian akhir lain lagi dari laporan. " * 40)
+    assert found == "a"
+
+
+def test_state_round_trip_answers_identically() -> None:
+    first = NearDuplicateIndex(max_docs=3)
+    first.add("short", "Innalillahi, turut berduka")
+    first.add("a", ORIGINAL)
+    first.add("short2", "innalillahi turut berduka!!")
+    first.add("b", SYNDICATED)  # "short" leaves the window; "short2" stays but is a copy
+    saved = json.loads(json.dumps(first.state()))  # plain JSON types only
+    restored = NearDuplicateIndex.from_state(saved)
+    assert len(restored) == len(first) == 3
+    assert restored.add("b", "anything") == first.add("b", "anything")  # first answer kept
+    for doc_id, text in [
+        ("e", "Innalillahi, turut berduka"),
+        ("d", ORIGINAL),
+        ("f", f"RT @x: {DIFFERENT_SAME_EVENT}"),
+        ("g", DIFFERENT_SAME_EVENT),
+    ]:
+        assert restored.add(doc_id, text) == first.add(doc_id, text)
+    assert restored.state() == first.state()
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [({"version": 2}, "version 2"), ({"version": 1, "threshold": 0.7}, "malformed.*KeyError")],
+)
+def test_bad_state_is_refused(state: dict[str, Any], message: str) -> None:
+    with pytest.raises(DedupeStateError, match=message):
+        NearDuplicateIndex.from_state(state)

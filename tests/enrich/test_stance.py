@@ -9,7 +9,15 @@ import pytest
 from affect_fixtures import save_tiny_models
 
 from dcc.enrich import sentiment
-from dcc.enrich.stance import load_terms, matched_terms, split_sentences, stance_toward_indonesia
+from dcc.enrich.stance import (
+    MAX_CHARS,
+    TermsFileError,
+    load_terms,
+    matched_terms,
+    split_sentences,
+    stance_toward_indonesia,
+    terms_in,
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +79,45 @@ def test_language_without_model_is_unsure_neutral() -> None:
     label, why = stance_toward_indonesia("Die Regierung von Indonesia sagte nichts.", "de")
     assert label is not None and label.label == "neutral"
     assert why["terms"] == ["Indonesia"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INDONESIAN GOVERNMENT SAID NOTHING.",
+        "Kepolisian Republik Indonesia membuka posko.",
+        "Ketua DPR RI bicara. Lalu Presiden Jokowi datang.",
+        "Jakarta's position is clear.",
+        "Jakarta is flooded again.",
+        "Menlu AS tiba.",
+        "the river is deep; tnI and dpR are lower case",
+        "\u212aBRI di Tokyo",  # Kelvin sign: IGNORECASE matches it to K
+        "Duta Besar RI untuk Jepang",
+        "Wakil Presiden Gibran meninjau lokasi.",
+    ],
+)
+def test_document_search_agrees_with_every_term_per_sentence(text: str) -> None:
+    # terms_in skips a term whose anchor is absent: it must never skip one that matches.
+    found_per_sentence = {t for s in split_sentences(text) for t in matched_terms(s)}
+    found_in_document = {t for s in split_sentences(text) for t in matched_terms(s, terms_in(text))}
+    assert found_in_document == found_per_sentence
+
+
+def test_every_term_matches_where_its_anchor_is() -> None:
+    for term in load_terms():
+        assert term.anchor, term.source
+        if not term.source.startswith("\\b"):  # word and exact terms: their own text matches
+            assert term in terms_in(f"kata {term.source} kata"), term.source
+
+
+def test_regex_without_a_leading_word_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "terms.tsv"
+    path.write_text("word\tIndonesia\nregex\t(?:Menlu|Dubes)\\b\n", encoding="utf-8")
+    with pytest.raises(TermsFileError, match=r"terms.tsv:2: a regex must start with"):
+        load_terms(path)
+
+
+def test_only_the_opening_of_a_long_document_is_read() -> None:
+    text = "Cuaca cerah hari ini. " * (MAX_CHARS // 20) + "Pemerintah Indonesia diam."
+    label, why = stance_toward_indonesia(text, "xx")
+    assert label is None and "no sentence" in why["reason"]

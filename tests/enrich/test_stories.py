@@ -1,14 +1,21 @@
-"""Story clustering: same event together, other events apart, near-duplicates joined, and
-stories linked across languages."""
+"""Story clustering: same event together, other events apart, near-duplicates joined, stories
+linked across languages, the index as exact as a full scan, and the state saved and restored."""
 
 from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from dcc.enrich import stories
 from dcc.enrich.labels import Entity
-from dcc.enrich.stories import LINK_AT_SIZE, StoryClusterer
+from dcc.enrich.stories import LINK_AT_SIZE, Story, StoryClusterer, StoryStateError, _cosine
 
 LOMBOK_ID = [
     "Gempa magnitudo 5,4 guncang Lombok, warga Lombok mengungsi ke tenda darurat",
@@ -55,7 +62,7 @@ def test_entities_weigh_in() -> None:
     assert "e:kemlu" in why["shared_terms"]
 
 
-def _fake_embedder(texts: list[str]) -> NDArray[np.float32]:
+def _fake_embedder(texts: Sequence[str]) -> NDArray[np.float32]:
     """Same event in both languages maps to the same direction (what USE does for real)."""
     vectors = []
     for text in texts:
@@ -94,3 +101,95 @@ def test_real_encoder_links_indonesian_and_english() -> None:
     ]
     results = [stories.add(f"en{i}", t, "en")[0] for i, t in enumerate(english)]
     assert results[-1] == indonesian[0]
+
+
+class _CheckedClusterer(StoryClusterer):
+    """Checks every index lookup against a scan of all stories of the item's language."""
+
+    def _best_story(
+        self, terms: dict[str, float], lang: str
+    ) -> tuple[Story | None, float, list[str]]:
+        found, score, shared = super()._best_story(terms, lang)
+        norm = math.sqrt(sum(w * w for w in terms.values()))
+        scanned = [
+            (_cosine(terms, norm, story)[0], story.id)
+            for story in self.stories
+            if lang in story.languages and story.profile
+        ]
+        best_score, best_id = max(scanned, default=(0.0, ""))
+        if best_score >= stories.JOIN_THRESHOLD:
+            assert found is not None and found.id == best_id
+            assert score == pytest.approx(best_score)
+        else:
+            assert found is None
+        return found, score, shared
+
+
+def test_index_finds_the_story_a_full_scan_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the cut to the most recent stories per term, the inverted index with prefix
+    # filtering must pick exactly what comparing with every story picks.
+    monkeypatch.setattr(stories, "MAX_CANDIDATES_PER_TERM", 10_000)
+    rng = random.Random(3)
+    vocabulary = [f"kata{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)]
+    zipf = [1 / rank for rank in range(1, len(vocabulary) + 1)]  # common and rare words
+    clusterer = _CheckedClusterer(link_languages=False)
+    for i in range(800):
+        words = rng.choices(vocabulary, weights=zipf, k=rng.randint(3, 6))
+        clusterer.add(str(i), " ".join(words), rng.choice(["id", "en"]))
+    assert 10 <= len(clusterer.stories) < 700
+
+
+def test_forgotten_stories_are_not_joined(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "MAX_STORIES", 2)
+    clusterer = StoryClusterer(link_languages=False)
+    lombok = [clusterer.add(f"l{i}", t, "id")[0] for i, t in enumerate(LOMBOK_ID[:2])]
+    clusterer.add("f0", JAKARTA_FLOOD_ID[0], "id")
+    clusterer.add("k0", "Kemlu memanggil duta besar terkait insiden perbatasan", "id")
+    assert lombok[0] not in {s.id for s in clusterer.stories}
+    # Neither by terms nor as the near-duplicate of an item of the forgotten story.
+    again, why = clusterer.add("l9", LOMBOK_ID[2], "id", near_duplicate_of="l0")
+    assert again != lombok[0]
+    assert why["joined_by"] == "new_story"
+
+
+def test_state_round_trip_goes_on_identically() -> None:
+    first = StoryClusterer(embedder=_fake_embedder)
+    english = [
+        "Magnitude 5.4 earthquake shakes Lombok, residents of Lombok flee to tents",
+        "Lombok earthquake damages hundreds of houses, residents flee",
+        "Residents of Lombok still in tents after the magnitude 5.4 earthquake",
+    ]
+    for i, text in enumerate(LOMBOK_ID + JAKARTA_FLOOD_ID):
+        first.add(f"id{i}", text, "id")
+    for i, text in enumerate(english):
+        first.add(f"en{i}", text, "en")  # the third links the two Lombok stories
+    saved = json.loads(json.dumps(first.state()))  # plain JSON types only
+    restored = StoryClusterer.from_state(saved, embedder=_fake_embedder)
+    later = [
+        ("n1", "Banjir Jakarta meluas, warga terdampak banjir bertambah", "id", None),
+        ("n2", "Lombok earthquake: residents flee, houses damaged", "en", None),
+        ("n3", "RT sesuatu yang lain", "id", "id0"),
+        ("n4", "Harga cabai naik di pasar tradisional menjelang lebaran", "id", None),
+    ]
+    for doc_id, text, lang, near in later:
+        expected = first.add(doc_id, text, lang, near_duplicate_of=near)
+        assert restored.add(doc_id, text, lang, near_duplicate_of=near) == expected
+    assert restored.state() == first.state()
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [({"version": 99}, "version 99"), ({"version": 1, "next": 1}, "malformed.*KeyError")],
+)
+def test_bad_state_is_refused(state: dict[str, Any], message: str) -> None:
+    with pytest.raises(StoryStateError, match=message):
+        StoryClusterer.from_state(state)
+
+
+def test_term_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "MAX_TERMS_REMEMBERED", 40)
+    clusterer = StoryClusterer(link_languages=False)
+    for i in range(30):
+        clusterer.add(str(i), f"gempa lombok kata{chr(97 + i % 26)}{i} lain{i} unik{i}", "id")
+    assert len(clusterer.state()["document_frequency"]) <= 40
+    assert clusterer.state()["document_frequency"]["gempa"] == 30  # frequent terms stay

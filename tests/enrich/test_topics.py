@@ -147,3 +147,21 @@ def test_term_index_prefers_the_longest_term() -> None:
         ("banjir", "banjir", ("a",)),
         ("band*", "bandung", ("c",)),
     ]
+
+
+def test_term_index_skips_words_inside_a_match() -> None:
+    # "b c" starts inside "a b": after "a b" the next match can only start at "c".
+    index: TermIndex[int] = TermIndex([("a b", 1), ("b c", 2), ("c", 3), ("b", 4)])
+    found = index.find(tokenize("a b c b"))
+    assert [(m.text, m.payloads) for m in found] == [("a b", (1,)), ("c", (3,)), ("b", (4,))]
+
+
+def test_tokenize_normalises_unicode_and_case() -> None:
+    assert tokenize("Banjir di #JAKARTA, banjir lagi") == [
+        "banjir",
+        "di",
+        "jakarta",
+        "banjir",
+        "lagi",
+    ]
+    assert tokenize("Ｊａｋａｒｔａ ﬁre Straße") == ["jakarta", "fire", "strasse"]  # NFKC, casefold

@@ -4,11 +4,16 @@ The stance is the sentiment of the sentences that mention Indonesia or its insti
 officials (data/indonesia_terms.tsv), averaged over those sentences: a post can praise a
 restaurant and attack the foreign ministry, and stance_id must follow the second part only.
 A document with no such sentence does not concern Indonesia: None.
+
+Cost: most documents name no term, and finding that out takes one casefold and a substring
+test per term anchor over the whole text (about 5 µs for a tweet, 0.16 ms for 3 KB); only
+the terms that do occur are then matched per sentence. Only the first MAX_CHARS are read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,11 +25,13 @@ from dcc.enrich.sentiment import UNSURE_SCORE, model_name_for, sentiment_probabi
 
 TERMS_FILE = Path(__file__).parent / "data" / "indonesia_terms.tsv"
 MAX_SENTENCES = 20  # the stance of a long article is decided by its first mentions
+MAX_CHARS = 10_000  # ... and so only its opening is read
 MAX_QUOTED_CHARS = 300  # sentences quoted in `why` are cut to this length
 
 # A sentence ends at . ! ? … (and closing quotes or brackets) followed by space, or at a line
 # break; not after a known abbreviation, a single capital (initials) or inside a number.
 _END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*")
+_LITERAL_START = re.compile(r"\\b([^\W\d_]+)")  # a regex term's leading r"\b" and word
 _ABBREVIATIONS = frozenset({
     "dr", "mr", "mrs", "ms", "prof", "jl", "jln", "no", "bpk", "ibu", "sdr", "st", "gen", "lt",
     "col", "capt", "pres", "rep", "sen", "gov", "u.s", "vs", "etc", "dll", "dsb", "tsb", "a.n",
@@ -57,31 +64,78 @@ def split_sentences(text: str) -> list[str]:
 class Term:
     pattern: re.Pattern[str]
     source: str  # the line's pattern as written, reported in `why`
+    # Text that every match contains (casefolded when the term ignores case): a document
+    # without it cannot match, and the pattern is not run on it.
+    anchor: str
+    ignores_case: bool
+
+
+class TermsFileError(ValueError):
+    """The terms file is malformed; the message names the file and the line."""
 
 
 @cache
 def load_terms(path: Path = TERMS_FILE) -> tuple[Term, ...]:
     """The terms of `path` compiled: whole words (any case or exact case) or regexes."""
-    terms = []
+    rows: list[tuple[re.Pattern[str], str, list[str], bool]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         kind, pattern = line.split("\t")[:2]
         if kind == "regex":
-            compiled = re.compile(pattern)
+            # Every match of r"\bWord..." contains "Word".
+            literal = _LITERAL_START.match(pattern)
+            if literal is None:
+                raise TermsFileError(
+                    rf"{path}:{number}: a regex must start with \b and a word, got {pattern!r}"
+                )
+            rows.append((re.compile(pattern), pattern, [literal.group(1)], False))
         elif kind in ("word", "exact"):
-            words = r"\s+".join(re.escape(w) for w in pattern.split())
-            flags = re.IGNORECASE if kind == "word" else 0
-            compiled = re.compile(rf"(?<!\w){words}(?!\w)", flags)
+            body = r"\s+".join(re.escape(w) for w in pattern.split())
+            ignores_case = kind == "word"
+            compiled = re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE if ignores_case else 0)
+            folded = [w.casefold() for w in pattern.split()] if ignores_case else pattern.split()
+            rows.append((compiled, pattern, folded, ignores_case))
         else:
-            raise ValueError(f"{path}:{number}: unknown kind {kind!r} (word, exact, regex)")
-        terms.append(Term(compiled, pattern))
+            raise TermsFileError(f"{path}:{number}: unknown kind {kind!r} (word, exact, regex)")
+    # Anchors: a one-word term is its own; a longer term shares one of them where one of its
+    # words contains it ("Indonesian government" -> "indonesia"), so that common words
+    # ("government") do not make every document run its pattern; else its longest word.
+    singles = dict.fromkeys((words[0], ignores) for _, _, words, ignores in rows if len(words) == 1)
+    terms = []
+    for compiled, pattern, words, ignores_case in rows:
+        shared = [a for a, ignores in singles if ignores == ignores_case for w in words if a in w]
+        anchor = max(shared, key=len) if shared else max(words, key=len)
+        terms.append(Term(compiled, pattern, anchor, ignores_case))
     return tuple(terms)
 
 
-def matched_terms(sentence: str) -> list[str]:
-    """Each term occurrence in `sentence`, in text order; one inside a longer one is dropped."""
-    spans = {m.span() for term in load_terms() for m in term.pattern.finditer(sentence)}
+@cache
+def _terms_by_anchor(path: Path = TERMS_FILE) -> tuple[tuple[str, bool, tuple[Term, ...]], ...]:
+    grouped: dict[tuple[str, bool], list[Term]] = {}
+    for term in load_terms(path):
+        grouped.setdefault((term.anchor, term.ignores_case), []).append(term)
+    return tuple((anchor, ignores, tuple(terms)) for (anchor, ignores), terms in grouped.items())
+
+
+def terms_in(text: str) -> tuple[Term, ...]:
+    """The terms that occur somewhere in `text` (one search per term whose anchor is there)."""
+    # casefold, not lower: IGNORECASE also matches "K" (Kelvin sign) to "k", as casefold does.
+    folded = text.casefold()
+    found: list[Term] = []
+    for anchor, ignores_case, terms in _terms_by_anchor():
+        if anchor in (folded if ignores_case else text):
+            found.extend(term for term in terms if term.pattern.search(text))
+    return tuple(found)
+
+
+def matched_terms(sentence: str, terms: Sequence[Term] | None = None) -> list[str]:
+    """Each term occurrence in `sentence`, in text order; one inside a longer one is dropped.
+
+    `terms` limits the search to those terms (the ones `terms_in` found in the document).
+    """
+    candidates = load_terms() if terms is None else terms
+    spans = {m.span() for term in candidates for m in term.pattern.finditer(sentence)}
     kept = [
         (start, end)
         for start, end in spans
@@ -92,13 +146,18 @@ def matched_terms(sentence: str) -> list[str]:
 
 def stance_toward_indonesia(text: str, lang: str) -> tuple[Label | None, Why]:
     """Sentiment of the sentences about Indonesia's state, or None when there are none."""
+    text = text[:MAX_CHARS]
+    # Most documents name no term at all: find that out over the whole text at once, and
+    # split sentences and match per sentence only with the terms that occur.
+    present = terms_in(text)
     mentions = []
-    for sentence in split_sentences(text):
-        found = matched_terms(sentence)
-        if found:
-            mentions.append((sentence, found))
-            if len(mentions) == MAX_SENTENCES:
-                break
+    if present:
+        for sentence in split_sentences(text):
+            found = matched_terms(sentence, present)
+            if found:
+                mentions.append((sentence, found))
+                if len(mentions) == MAX_SENTENCES:
+                    break
     if not mentions:
         return None, {"reason": "no sentence mentions Indonesia or its institutions"}
     terms = sorted({term for _, found in mentions for term in found})

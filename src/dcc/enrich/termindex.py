@@ -19,11 +19,14 @@ P = TypeVar("P")
 
 _TOKEN = re.compile(r"\w+")
 _CACHE_LIMIT = 200_000  # distinct words remembered before the memo is reset
+_UNSEEN = object()  # "not in the memo" (the memo holds None for "matches no term")
 
 
 def tokenize(text: str) -> list[str]:
     """Lowercased (NFKC, casefolded) word tokens of `text`."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+    if not text.isascii():  # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    return _TOKEN.findall(text.casefold())
 
 
 class TermSyntaxError(ValueError):
@@ -81,19 +84,29 @@ class TermIndex(Generic[P]):
 
     def find(self, tokens: list[str]) -> list[Match[P]]:
         """Non-overlapping matches, left to right, the longest term at each position first."""
+        # Most tokens match nothing: one pass picks the positions worth a closer look (a word
+        # that starts a phrase, matched a one-word term before, or was never looked up).
+        first_words = self._first_words
+        remembered = self._cache.get
+        positions = [
+            i
+            for i, token in enumerate(tokens)
+            if token in first_words or remembered(token, _UNSEEN) is not None
+        ]
         found: list[Match[P]] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            hit = self._phrase_at(tokens, i, n) if tokens[i] in self._first_words else None
+        n = len(tokens)
+        end = 0  # tokens before this position are inside a match already
+        for i in positions:
+            if i < end:
+                continue
+            hit = self._phrase_at(tokens, i, n) if tokens[i] in first_words else None
             if hit is None:
                 single = self._single_word(tokens[i])
                 hit = (1, *single) if single is not None else None
-            if hit is None:
-                i += 1
-                continue
-            width, term, payloads = hit
-            found.append(Match(term, " ".join(tokens[i : i + width]), tuple(payloads)))
-            i += width
+            if hit is not None:
+                width, term, payloads = hit
+                found.append(Match(term, " ".join(tokens[i : i + width]), tuple(payloads)))
+                end = i + width
         return found
 
     def _phrase_at(self, tokens: list[str], i: int, n: int) -> tuple[int, str, list[P]] | None:
