@@ -121,3 +121,19 @@ def test_only_the_opening_of_a_long_document_is_read() -> None:
     text = "Cuaca cerah hari ini. " * (MAX_CHARS // 20) + "Pemerintah Indonesia diam."
     label, why = stance_toward_indonesia(text, "xx")
     assert label is None and "no sentence" in why["reason"]
+
+
+def test_a_batch_gives_each_document_its_own_stance() -> None:
+    from dcc.enrich.stance import stances_toward_indonesia
+
+    texts = [
+        "Kemlu RI gagal melindungi WNI. Makanannya enak.",
+        "Cuaca cerah hari ini.",
+        "The Indonesian foreign ministry did excellent work evacuating citizens.",
+        "Kemenlu bekerja sangat baik dan cepat.",
+        "Kemlu RI mengeluarkan pernyataan.",
+    ]
+    langs = ["id", "id", "en", "id", "fr"]
+    alone = [stance_toward_indonesia(t, g) for t, g in zip(texts, langs, strict=True)]
+    assert stances_toward_indonesia(texts, langs) == alone
+    assert alone[1][0] is None and alone[4][1]["reason"].startswith("no sentiment model")

@@ -119,10 +119,9 @@ def analyse_batch(docs: Sequence[Document]) -> list[Enrichment]:
         lambda: _sentiments(texts, langs, features),
         lambda i: _sentiment(texts[i], langs[i]),
     )
-    stances = [
-        _run_stage("stance_id", why, lambda t=text, g=lang: _stance(t, g))
-        for text, lang, why in zip(texts, langs, whys, strict=True)
-    ]
+    stances = _run_batch_stage(
+        "stance_id", whys, lambda: _stances(texts, langs), lambda i: _stance(texts[i], langs[i])
+    )
     emotions = _run_batch_stage(
         "emotion",
         whys,
@@ -255,6 +254,14 @@ def _sentiment(text: str, lang: str) -> tuple[Label, dict[str, Any]]:
     from dcc.enrich.sentiment import classify_sentiment
 
     return classify_sentiment(text, lang)
+
+
+def _stances(
+    texts: Sequence[str], langs: Sequence[str]
+) -> list[tuple[Label | None, dict[str, Any]]]:
+    from dcc.enrich.stance import stances_toward_indonesia
+
+    return stances_toward_indonesia(texts, langs)
 
 
 def _stance(text: str, lang: str) -> tuple[Label | None, dict[str, Any]]:

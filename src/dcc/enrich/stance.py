@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.sentiment import UNSURE_SCORE, model_name_for, sentiment_probabilities
@@ -146,11 +147,49 @@ def matched_terms(sentence: str, terms: Sequence[Term] | None = None) -> list[st
 
 def stance_toward_indonesia(text: str, lang: str) -> tuple[Label | None, Why]:
     """Sentiment of the sentences about Indonesia's state, or None when there are none."""
+    return stances_toward_indonesia([text], [lang])[0]
+
+
+def stances_toward_indonesia(
+    texts: Sequence[str], langs: Sequence[str]
+) -> list[tuple[Label | None, Why]]:
+    """`stance_toward_indonesia` for a batch: every quoted sentence of the batch is scored in
+    one sentiment call per model (a call per document would featurise a few words at a time)."""
+    results: list[tuple[Label | None, Why]] = []
+    scored: dict[str, list[tuple[int, list[tuple[str, list[str]]]]]] = {}
+    for row, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+        mentions = _mentions(text)
+        if not mentions:
+            results.append((None, {"reason": "no sentence mentions Indonesia or its institutions"}))
+            continue
+        name = model_name_for(lang)
+        if name is None:
+            terms = sorted({term for _, found in mentions for term in found})
+            results.append((Label("neutral", UNSURE_SCORE), {
+                "terms": terms,
+                "reason": f"no sentiment model for language {lang!r}; neutral by default",
+            }))  # fmt: skip
+            continue
+        results.append((None, {}))  # decided below, with the model's other documents
+        scored.setdefault(name, []).append((row, mentions))
+    for name, documents in scored.items():
+        sentences = [sentence for _, mentions in documents for sentence, _ in mentions]
+        probabilities = sentiment_probabilities(sentences, name)
+        start = 0
+        for row, mentions in documents:
+            part = probabilities[start : start + len(mentions)]
+            start += len(mentions)
+            results[row] = _decide(name, mentions, part)
+    return results
+
+
+def _mentions(text: str) -> list[tuple[str, list[str]]]:
+    """The sentences of `text` that name Indonesia's state, with the terms they name."""
     text = text[:MAX_CHARS]
     # Most documents name no term at all: find that out over the whole text at once, and
     # split sentences and match per sentence only with the terms that occur.
     present = terms_in(text)
-    mentions = []
+    mentions: list[tuple[str, list[str]]] = []
     if present:
         for sentence in split_sentences(text):
             found = matched_terms(sentence, present)
@@ -158,16 +197,14 @@ def stance_toward_indonesia(text: str, lang: str) -> tuple[Label | None, Why]:
                 mentions.append((sentence, found))
                 if len(mentions) == MAX_SENTENCES:
                     break
-    if not mentions:
-        return None, {"reason": "no sentence mentions Indonesia or its institutions"}
+    return mentions
+
+
+def _decide(
+    name: str, mentions: list[tuple[str, list[str]]], probabilities: NDArray[np.float64]
+) -> tuple[Label, Why]:
+    """The mean sentiment of the mentioning sentences, with each sentence as evidence."""
     terms = sorted({term for _, found in mentions for term in found})
-    name = model_name_for(lang)
-    if name is None:
-        return Label("neutral", UNSURE_SCORE), {
-            "terms": terms,
-            "reason": f"no sentiment model for language {lang!r}; neutral by default",
-        }
-    probabilities = sentiment_probabilities([s for s, _ in mentions], name)
     mean = probabilities.mean(axis=0)
     best = int(np.argmax(mean))
     sentences = []
