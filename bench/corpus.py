@@ -33,13 +33,17 @@ def load_sentences(limit: int = 120_000) -> tuple[list[str], str]:
                 reader = csv.reader(handle)
                 next(reader, None)
                 sentences.extend(row[1] for row in reader if len(row) > 1 and row[1].strip())
-        for path in sorted(root.glob("indonlu-smsa/*")) + sorted(root.glob("indonlu-emot/*")):
-            if path.suffix in {".tsv", ".csv", ".txt"}:
-                with path.open(encoding="utf-8", errors="replace") as handle:
-                    for line in handle:
-                        text = line.rsplit("\t", 1)[0].rsplit(",", 1)[0].strip()
-                        if len(text) > 20:
-                            sentences.append(text)
+        for path in sorted(root.glob("indonlu-smsa/*.tsv")):  # text<TAB>label, no header
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    text = line.rsplit("\t", 1)[0].strip()
+                    if len(text) > 20:
+                        sentences.append(text)
+        for path in sorted(root.glob("indonlu-emot/*.csv")):  # label,tweet with a header
+            with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+                reader = csv.reader(handle)
+                next(reader, None)
+                sentences.extend(row[1] for row in reader if len(row) > 1 and len(row[1]) > 20)
     if sentences:
         random.Random(7).shuffle(sentences)
         return sentences[:limit], f"{min(len(sentences), limit):,} real sentences from {root}"

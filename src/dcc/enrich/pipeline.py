@@ -100,10 +100,8 @@ def analyse_batch(docs: Sequence[Document]) -> list[Enrichment]:
     """Every label that depends on one document alone (all but near-duplicates and stories)."""
     texts = [doc.text[:MAX_ANALYSED_CHARS] for doc in docs]
     whys: list[dict[str, Any]] = [{} for _ in docs]
-    langs = [
-        _run_stage("lang", why, lambda t=text: _language(t), default="und")
-        for text, why in zip(texts, whys, strict=True)
-    ]
+    langs = _run_batch_stage("lang", whys, lambda: _languages(texts), lambda i: _language(texts[i]))
+    langs = [lang or "und" for lang in langs]
     entities: list[list[Entity]] = [
         _run_stage("entities", why, lambda t=text, g=lang: _entities(t, g), default=[])
         for text, lang, why in zip(texts, langs, whys, strict=True)
@@ -204,6 +202,15 @@ def _affect_features(texts: Sequence[str]) -> Any:
 
 # Each stage is imported when first used, so that one missing model or module does not stop
 # the others (and `dcc enrich` starts fast).
+
+
+def _languages(texts: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    from dcc.enrich.language import detect_languages
+
+    return [
+        (code, {**evidence, "confidence": round(confidence, 4)})
+        for code, confidence, evidence in detect_languages(texts)
+    ]
 
 
 def _language(text: str) -> tuple[str, dict[str, Any]]:

@@ -108,7 +108,7 @@ def test_train_saves_models_and_meta(data_dir: Path, tmp_path: Path) -> None:
     )
     assert load_json(tmp_path / "crisis" / "meta.json") == meta
     models = CrisisModels.load(tmp_path / "crisis")
-    label, _ = classify_by_model("RT @x: 5 people dead and 40 injured in the storm", models)
+    ((label, _),) = classify_by_model(["RT @x: 5 people dead and 40 injured in the storm"], models)
     assert label.related and label.info_type == "affected_individuals"
 
 

