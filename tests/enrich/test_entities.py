@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pycrfsuite
 import pytest
 
 from dcc.enrich import entities as entities_module
 from dcc.enrich.entities import extract_entities
 from dcc.enrich.gazetteer import gazetteer, tokenize
 from dcc.enrich.labels import ENTITY_TYPES
-from dcc.enrich.ner_crf import Span, bio_spans
+from dcc.enrich.ner_crf import CrfModel, NerTagger, Span, bio_spans, token_features
 
 TEXTS = [
     ("Menlu Retno Marsudi bertemu Sekjen PBB Antonio Guterres di New York.", "id"),
@@ -86,11 +88,11 @@ def test_missing_models_leave_gazetteer_entities(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(entities_module, "model_dir", lambda name: tmp_path / name)
-    entities_module._taggers.cache_clear()
+    entities_module._models.cache_clear()
     try:
         found, why = extract_entities("Presiden bertemu warga Malaysia di Jakarta.", "id")
     finally:
-        entities_module._taggers.cache_clear()
+        entities_module._models.cache_clear()
     assert [(e.text, e.type) for e in found] == [("warga Malaysia", "MISC"), ("Jakarta", "LOC")]
     assert "dcc train entities" in why["notes"][0]
 
@@ -113,3 +115,120 @@ def test_tokens_keep_offsets() -> None:
         ("&", "&"),
         ("PDI-P", "PDI-P"),
     ]
+
+
+# --- the CRF tagger (ner_crf) ---------------------------------------------------------------
+
+_SENTENCES = [
+    ("Presiden Joko Widodo mengunjungi Jakarta .", "O B-PER I-PER O B-LOC O"),
+    ("Menteri Retno Marsudi tiba di Bandung .", "O B-PER I-PER O O B-LOC O"),
+    ("Kementerian Luar Negeri di Jakarta .", "B-ORG I-ORG I-ORG O B-LOC O"),
+    ("Warga Surabaya bertemu Budi .", "O B-LOC O B-PER O"),
+    ("Bank Indonesia menaikkan suku bunga .", "B-ORG I-ORG O O O O"),
+    ("Ia pindah ke Medan bersama Siti Aminah .", "O O O B-LOC O B-PER I-PER O"),
+    ("Universitas Gadjah Mada di Yogyakarta .", "B-ORG I-ORG I-ORG O B-LOC O"),
+    ("Hujan turun di Bogor dan Depok .", "O O O B-LOC O B-LOC O"),
+]
+
+
+def _tiny_crf(tmp_path: Path) -> Path:
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for text, tags in _SENTENCES * 3:
+        trainer.append(token_features(text.split(), True), tags.split())
+    trainer.set_params({"c1": 0.01, "c2": 0.01, "max_iterations": 60})
+    path = tmp_path / "tiny.crfsuite"
+    trainer.train(str(path))
+    return path
+
+
+def test_segment_decoding_is_crfsuite_viterbi(tmp_path: Path) -> None:
+    path = _tiny_crf(tmp_path)
+    viterbi = pycrfsuite.Tagger()
+    viterbi.open(str(path))
+    tagger = NerTagger(CrfModel.from_crfsuite(path, True))
+    texts = [text for text, _ in _SENTENCES] + [
+        "Joko Widodo dan Retno Marsudi di Bandung .",
+        "Siti tiba di Universitas Indonesia di Depok .",
+        "Presiden Budi mengunjungi Bank Indonesia .",
+    ]
+    for text in texts:
+        words = text.split()
+        assert tagger.tag(words) == viterbi.tag(token_features(words, True)), text
+
+
+def test_sentences_tagged_together_as_one_by_one(tmp_path: Path) -> None:
+    tagger = NerTagger(CrfModel.from_crfsuite(_tiny_crf(tmp_path), True))
+    sentences = [text.split() for text, _ in _SENTENCES[:4]]
+    words = [w for s in sentences for w in s]
+    bounds, first = [], 0
+    for s in sentences:
+        bounds.append((first, first + len(s)))
+        first += len(s)
+    together = tagger.find(words, [w.lower() for w in words], {}, bounds)
+    one_by_one = []
+    for (first, _), s in zip(bounds, sentences, strict=True):
+        found = tagger.find(s, [w.lower() for w in s], {}, [(0, len(s))])
+        one_by_one += [(f.first + first, f.last + first, f.type) for f in found]
+    assert [(f.first, f.last, f.type) for f in together] == one_by_one
+    assert ("PER", "Joko Widodo") in [(f.type, " ".join(words[f.first : f.last])) for f in together]
+
+
+def test_model_file_round_trip_without_pickle(tmp_path: Path) -> None:
+    model = CrfModel.from_crfsuite(_tiny_crf(tmp_path), True, ["-"])
+    model.bonus = 0.5
+    model.save(tmp_path / "tiny.npz")
+    with np.load(tmp_path / "tiny.npz", allow_pickle=False) as arrays:
+        assert "feature_weight" in arrays.files
+    loaded = CrfModel.load(tmp_path / "tiny.npz")
+    assert loaded.labels == model.labels and loaded.name_symbols == {"-"}
+    assert loaded.bonus == 0.5
+    words = ["Presiden", "Joko", "Widodo", "tiba", "di", "Depok", "."]
+    assert NerTagger(loaded).tag(words) == NerTagger(model).tag(words)
+
+
+def test_symbols_never_seen_inside_names_end_them() -> None:
+    found, _ = extract_entities(TEXTS[1][0], "id")
+    assert all("🙏" not in e.text and "#" not in e.text for e in found)
+    assert {"sulawesi tengah", "palu"} <= {e.text for e in found}
+
+
+def test_one_model_for_each_casing() -> None:
+    _, cased = extract_entities(TEXTS[0][0], "id")
+    _, lowered = extract_entities(TEXTS[0][0].lower(), "id")
+    assert {e["source"] for e in cased["evidence"]} - {"gazetteer"} == {"crf:nergrit"}
+    assert {e["source"] for e in lowered["evidence"]} - {"gazetteer"} == {"crf:nerp"}
+
+
+def test_hashtags_do_not_make_a_text_cased() -> None:
+    assert not entities_module._is_cased(
+        ["banjir", "di", "bekasi", "#", "PrayForBekasi", "#", "SaveJakarta"]
+    )
+    assert entities_module._is_cased(["Banjir", "di", "Bekasi", ",", "kata", "BNPB", "."])
+
+
+def test_scan_offsets_and_case_free_matching() -> None:
+    text = "  Warga Malaysia di Jakarta, kata Menlu.\nBanjir di Indonesia!"
+    scanned = gazetteer().scan(text)
+    tokens = tokenize(text)
+    assert scanned.words == [t.text for t in tokens]
+    assert [scanned.span(i, i + 1) for i in range(len(tokens))] == [
+        (t.start, t.end) for t in tokens
+    ]
+    assert [(m.text, text[m.start : m.end]) for m in scanned.matches] == [
+        (m.text, m.text) for m in scanned.matches
+    ]
+    # No name here needs its written case: matching in any case finds the same ones.
+    assert not scanned.has_exact_case
+    free = gazetteer().match_words(scanned.words, ignore_case=True)
+    assert [(m.first, m.last) for m in free] == [(m.first, m.last) for m in scanned.matches]
+    assert gazetteer().scan("Gempa di Lima.").has_exact_case
+
+
+def test_bonus_finds_more_names(tmp_path: Path) -> None:
+    model = CrfModel.from_crfsuite(_tiny_crf(tmp_path), True)
+    words = ["Kami", "melihat", "Andi", "dan", "Rina", "di", "Garut", "dan", "Tegal", "."]
+    counts = []
+    for bonus in (-20.0, 0.0, 20.0):
+        model.bonus = bonus
+        counts.append(sum(tag.startswith("B-") for tag in NerTagger(model).tag(words)))
+    assert counts[0] == 0 and counts[0] <= counts[1] <= counts[2] and counts[2] >= 4

