@@ -78,3 +78,17 @@ def _synthetic(count: int) -> list[str]:
         f"{rng.choice(objects)} {rng.randint(1, 9999)}"
         for _ in range(count)
     ]
+
+
+def articles(sentences: list[str], count: int) -> list[str]:
+    """2-4 KB texts built from consecutive real sentences."""
+    rng = random.Random(5)
+    built: list[str] = []
+    for _ in range(count):
+        target = rng.randint(2048, 4096)
+        parts: list[str] = []
+        start = rng.randrange(len(sentences))
+        while sum(len(p) + 1 for p in parts) < target:
+            parts.append(sentences[(start + len(parts)) % len(sentences)])
+        built.append(" ".join(parts)[:target])
+    return built

@@ -9,32 +9,17 @@ docs/s on 2-4 KB articles, resident memory ≤ 1.5 GB.
 from __future__ import annotations
 
 import argparse
-import random
 import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import load_sentences
+from corpus import articles, load_sentences
 
 from dcc.enrich.parallel import default_processes, open_enricher
 from dcc.enrich.pipeline import Document
 from dcc.enrich.stream import BATCH_SIZE
-
-
-def articles(sentences: list[str], count: int) -> list[str]:
-    """2-4 KB texts built from consecutive real sentences."""
-    rng = random.Random(5)
-    built: list[str] = []
-    for _ in range(count):
-        target = rng.randint(2048, 4096)
-        parts: list[str] = []
-        start = rng.randrange(len(sentences))
-        while sum(len(p) + 1 for p in parts) < target:
-            parts.append(sentences[(start + len(parts)) % len(sentences)])
-        built.append(" ".join(parts)[:target])
-    return built
 
 
 def measure(label: str, texts: list[str], batch: int, processes: int | None) -> float:

@@ -13,34 +13,19 @@ passes after the first; the machine is shared, so compare figures taken in one r
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import load_sentences
+from corpus import articles, load_sentences
 
 from dcc.enrich.entities import CRF_LANGS, extract_entities
 from dcc.enrich.geo import resolve_geography
 from dcc.enrich.language import detect_language
 
 Docs = list[tuple[str, str]]
-
-
-def articles(sentences: list[str], count: int) -> list[str]:
-    """2-4 KB texts built from consecutive real sentences (as bench/enrich.py builds them)."""
-    rng = random.Random(5)
-    built: list[str] = []
-    for _ in range(count):
-        target = rng.randint(2048, 4096)
-        parts: list[str] = []
-        start = rng.randrange(len(sentences))
-        while sum(len(p) + 1 for p in parts) < target:
-            parts.append(sentences[(start + len(parts)) % len(sentences)])
-        built.append(" ".join(parts)[:target])
-    return built
 
 
 def with_languages(texts: list[str]) -> Docs:
