@@ -6,18 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from affect_fixtures import save_tiny_models
 
 from dcc.enrich import emotion
 from dcc.enrich.emotion import classify_emotion
 from dcc.enrich.labels import EMOTION_LABELS
-
-
-@pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("models")
-    save_tiny_models(folder)
-    return folder
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from affect_fixtures import save_tiny_models
 
 from dcc.enrich import sentiment
 from dcc.enrich.stance import (
@@ -18,13 +17,6 @@ from dcc.enrich.stance import (
     stance_toward_indonesia,
     terms_in,
 )
-
-
-@pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("models")
-    save_tiny_models(folder)
-    return folder
 
 
 @pytest.fixture
