@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run init test test-training test-fast lint format bench models browser clean
+.PHONY: install run init test test-training test-fast lint format bench models messages browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ bench: install
 ## Train the enrichment models from ../shared/data (they are committed under src/dcc/enrich/models)
 models: install
 	$(VENV)/bin/dcc train
+
+## Extract the strings marked for translation and merge them into the catalogs (then translate
+## the new entries in src/dcc/web/locale/id/LC_MESSAGES/messages.po; tests/web/test_i18n.py checks)
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+		--sort-output -o $(VENV)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d src/dcc/web/locale -D messages \
+		--no-fuzzy-matching --ignore-obsolete --width 100
 
 ## Debian's chromium for the browser tests (needs root; CI runs this)
 browser:

@@ -18,6 +18,7 @@ from dcc.web.api import items as items_api
 from dcc.web.api import sources as sources_api
 from dcc.web.api import watchlists as watchlists_api
 from dcc.web.errors import install_error_handlers
+from dcc.web.i18n import LocaleMiddleware
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -52,6 +53,7 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = ctx
+    app.add_middleware(LocaleMiddleware)
     install_error_handlers(app)
     app.include_router(items_api.router, prefix="/api/v1")
     app.include_router(sources_api.router, prefix="/api/v1")

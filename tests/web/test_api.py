@@ -159,6 +159,7 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
 
 
 def test_home_page_lists_items_search_and_health(client: TestClient) -> None:
+    client.headers["Accept-Language"] = "en"  # the English wording is checked below
     page = client.get("/")
     assert page.status_code == 200
     assert "Gempa Lombok 0" in page.text and "Source health" in page.text

@@ -3,20 +3,21 @@ command-center work; this first page shows the latest items, search and source h
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection
 
 from dcc.errors import QueryError
 from dcc.store import sources as source_queries
 from dcc.store.search import SearchQuery, search
+from dcc.web import i18n
 from dcc.web.deps import get_conn
+from dcc.web.templating import TEMPLATES
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# A year: the language is a lasting preference, not a session matter.
+LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
 router = APIRouter(include_in_schema=False)
 Conn = Annotated[Connection, Depends(get_conn)]
 
@@ -55,3 +56,19 @@ def home(
         "failing": sum(1 for h in health if h.consecutive_failures),
     }
     return TEMPLATES.TemplateResponse(request, "home.html", context)
+
+
+@router.get("/lang/{locale}")
+def switch_language(
+    locale: str, next_page: Annotated[str, Query(alias="next", max_length=2000)] = "/"
+) -> RedirectResponse:
+    """Remember the chosen language in a cookie and go back to the page (only pages of this
+    site: `next` must be a path, never another host)."""
+    chosen = i18n.supported_locale(locale) or i18n.DEFAULT_LOCALE
+    is_local = next_page.startswith("/") and not next_page.startswith(("//", "/\\"))
+    target = next_page if is_local else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        i18n.LOCALE_COOKIE, chosen, max_age=LOCALE_COOKIE_MAX_AGE, httponly=True, samesite="lax"
+    )
+    return response
