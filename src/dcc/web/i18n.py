@@ -82,9 +82,7 @@ def negotiate_locale(accept_language: str | None) -> str | None:
     return min(ranked)[2] if ranked else None
 
 
-def choose_locale(
-    user_choice: str | None, cookie: str | None, accept_language: str | None
-) -> str:
+def choose_locale(user_choice: str | None, cookie: str | None, accept_language: str | None) -> str:
     """The locale of a request: the user's setting, the cookie, the browser, then Indonesian."""
     return (
         supported_locale(user_choice)
