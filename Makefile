@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run init test test-training test-fast lint format bench models messages browser clean
+.PHONY: install run init test test-training test-fast lint format bench models messages assets browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,19 @@ messages: install
 		--sort-output -o $(VENV)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d src/dcc/web/locale -D messages \
 		--no-fuzzy-matching --ignore-obsolete --width 100
+
+## Re-vendor the front-end packages from the npm registry (pinned in frontend/package-lock.json)
+## into src/dcc/web/static/vendor; the copies are committed, so running DCC needs no npm
+VENDOR := src/dcc/web/static/vendor
+assets:
+	cd frontend && npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp frontend/node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE
+	cp frontend/node_modules/uplot/dist/uPlot.iife.min.js frontend/node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+	cp frontend/node_modules/uplot/LICENSE $(VENDOR)/uPlot.LICENSE
+	cp frontend/node_modules/world-atlas/countries-110m.json $(VENDOR)/countries-110m.json
+	cp frontend/node_modules/world-atlas/LICENSE $(VENDOR)/world-atlas.LICENSE
 
 ## Debian's chromium for the browser tests (needs root; CI runs this)
 browser:
