@@ -6,14 +6,16 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from dcc.alerts.actions import do_create_watchlist, do_record_matches
-from dcc.alerts.records import WatchlistMatch, WatchlistSpec
+from dcc.alerts.delivery_actions import RetryPolicy, do_claim_deliveries, do_record_failure
+from dcc.alerts.records import Channel, DeliveryStatus, WatchlistMatch, WatchlistSpec
 from dcc.cli import app
 from dcc.context import Context
 from dcc.ingest.actions import do_ingest_stream, do_sync_sources
@@ -112,3 +114,59 @@ def test_the_real_command_refuses_a_bad_status(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 2 and "sideways" in result.stderr
+
+
+def test_alerts_show_and_deliveries(
+    dcc: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A wide console: the tables are checked cell by cell, unwrapped.
+    monkeypatch.setattr("dcc.cli_alerts.out", Console(width=200, highlight=False))
+    engine = create_db_engine(db_url)
+    spec = WatchlistSpec(
+        name="Gempa",
+        query="gempa",
+        recipients=("duty", "ops@example.org"),
+        channels=("in_app", "email"),
+    )
+    watchlist = do_create_watchlist(engine, spec)
+    match = WatchlistMatch(watchlist.id, 1, "story:1", "Gempa [M6]", None, "antara-id")
+    [alert_id] = do_record_matches(engine, [match], window=timedelta(hours=1)).created
+    # A send that failed (no SMTP server configured): pending, with its error.
+    [claim] = do_claim_deliveries(
+        engine,
+        datetime.now(tz=UTC),
+        status=DeliveryStatus.PENDING,
+        channels=[Channel.EMAIL],
+        lease=timedelta(minutes=1),
+        limit=10,
+        max_attempts=1,
+    )
+    do_record_failure(
+        engine,
+        [claim],
+        "DCC_SMTP_HOST is not set [Errno 0]",
+        datetime.now(tz=UTC),
+        retry=RetryPolicy(max_attempts=1, base_s=30, max_s=60),
+    )
+    engine.dispose()
+    shown = dcc.invoke(app, ["alerts", "show", str(alert_id)])
+    assert shown.exit_code == 0, shown.output
+    assert f"alert {alert_id} [new] Gempa: Gempa [M6]" in shown.stdout
+    assert "created" in shown.stdout and "ops@example.org" in shown.stdout
+    assert "dead" in shown.stdout and "DCC_SMTP_HOST is not set [Errno 0]" in shown.stdout
+    detail = json.loads(dcc.invoke(app, ["alerts", "show", str(alert_id), "--json"]).stdout)
+    assert [(d["channel"], d["status"], d["attempts"]) for d in detail["deliveries"]] == [
+        ("in_app", "delivered", 1),
+        ("email", "dead", 1),
+    ]
+    dead = json.loads(
+        dcc.invoke(app, ["alerts", "deliveries", "--status", "dead", "--json"]).stdout
+    )
+    assert [(d["id"], d["alert_id"], d["recipient"]) for d in dead] == [
+        (claim.id, alert_id, "ops@example.org")
+    ]
+    assert dead[0]["last_error"] == "DCC_SMTP_HOST is not set [Errno 0]"
+    table = dcc.invoke(app, ["alerts", "deliveries"])
+    assert table.exit_code == 0 and "duty" in table.stdout and "dead" in table.stdout
+    missing = dcc.invoke(app, ["alerts", "show", "424242"])
+    assert missing.exit_code == 2 and "no alert with id 424242" in missing.stderr

@@ -18,8 +18,22 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dcc.accounts.records import AgencyKind
 from dcc.cli_alerts import alerts_app, watchlists_app
 from dcc.cli_support import context, err, fail, out, print_json
+from dcc.cli_users import (
+    DEFAULT_AGENCY,
+    DEFAULT_AGENCY_NAME,
+    InitAdmin,
+    InitAgency,
+    InitAgencyKind,
+    InitAgencyName,
+    PasswordStdin,
+    agencies_app,
+    init_first_admin,
+    tokens_app,
+    users_app,
+)
 from dcc.context import Context
 from dcc.errors import DCCError, QueryError, SourceConfigError
 from dcc.ingest import actions
@@ -41,6 +55,9 @@ sources_app = typer.Typer(help="Manage the sources DCC watches.", no_args_is_hel
 app.add_typer(sources_app, name="sources")
 app.add_typer(watchlists_app, name="watchlists")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(users_app, name="users")
+app.add_typer(agencies_app, name="agencies")
+app.add_typer(tokens_app, name="tokens")
 
 # --- set-up ---------------------------------------------------------------------------------
 
@@ -48,8 +65,14 @@ app.add_typer(alerts_app, name="alerts")
 @app.command()
 def init(
     no_sources: Annotated[bool, typer.Option(help="Do not load the default source list.")] = False,
+    admin: InitAdmin = None,
+    agency: InitAgency = DEFAULT_AGENCY,
+    agency_name: InitAgencyName = DEFAULT_AGENCY_NAME,
+    agency_kind: InitAgencyKind = AgencyKind.MINISTRY,
+    password_stdin: PasswordStdin = False,
 ) -> None:
-    """Create the database, migrate it, and load the default source list."""
+    """Create the database, migrate it, load the default source list, and create the first
+    administrator (password from --password-stdin, DCC_INIT_PASSWORD or a prompt)."""
     ctx = context()
     sources_file = ctx.settings.resolved_sources_file
     if not no_sources and not sources_file.exists():
@@ -59,6 +82,14 @@ def init(
         added, updated = actions.do_load_sources_file(ctx.engine, sources_file)
         out.print(f"sources: {added} added, {updated} updated from {sources_file}")
     out.print(f"database ready: {_safe_url(ctx.settings.resolved_database_url)}")
+    init_first_admin(
+        ctx,
+        admin=admin,
+        agency=agency,
+        agency_name=agency_name,
+        agency_kind=agency_kind,
+        password_stdin=password_stdin,
+    )
 
 
 @app.command("migrate")

@@ -9,11 +9,35 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from dcc.alerts import actions
-from dcc.alerts.queries import list_alerts, list_watchlists
-from dcc.alerts.records import Alert, AlertKind, AlertStatus, Channel, Schedule, WatchlistSpec
-from dcc.alerts.serialize import alert_json, watchlist_json
+from dcc.alerts.queries import (
+    alert_deliveries_of,
+    alert_history,
+    alert_item_ids,
+    get_alert,
+    list_alerts,
+    list_deliveries,
+    list_watchlists,
+)
+from dcc.alerts.records import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Schedule,
+    WatchlistSpec,
+)
+from dcc.alerts.serialize import (
+    alert_detail_json,
+    alert_json,
+    delivery_detail_json,
+    iso,
+    watchlist_json,
+)
 from dcc.cli_support import context, fail, out, print_json
 from dcc.errors import DCCError
 
@@ -160,6 +184,72 @@ def alerts_list(
             a.title,
         )
     out.print(table)
+
+
+@alerts_app.command("show")
+def alerts_show(alert_id: Annotated[int, typer.Argument()], as_json: AsJson = False) -> None:
+    """Show one alert: what matched, its history, and its deliveries (status, attempts, error)."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        alert = get_alert(conn, alert_id)
+        if alert is None:
+            fail(f"no alert with id {alert_id}")
+        history = alert_history(conn, alert_id)
+        deliveries = alert_deliveries_of(conn, alert_id)
+        item_ids = alert_item_ids(conn, alert_id)
+    if as_json:
+        print_json(alert_detail_json(alert, history, deliveries, item_ids))
+        return
+    out.print(f"alert {alert.id} [{alert.status.value}] {alert.title}", markup=False)
+    out.print(
+        f"{alert.kind.value}, {alert.item_count} item(s), raised {iso(alert.created_at)}, "
+        f"schedule {alert.schedule.value}",
+        markup=False,
+    )
+    matched = alert.explanation.get("matched")
+    if isinstance(matched, list) and matched:
+        out.print("matched: " + ", ".join(str(m) for m in matched), markup=False)
+    for event in history:
+        who = f" by {event.who}" if event.who else ""
+        note = f": {event.note}" if event.note else ""
+        out.print(f"  {iso(event.at)}  {event.type.value}{who}{note}", markup=False)
+    out.print(_deliveries_table(deliveries))
+
+
+@alerts_app.command("deliveries")
+def alerts_deliveries(
+    status: Annotated[
+        DeliveryStatus | None, typer.Option(help="Only this status (dead: given up).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 50,
+    as_json: AsJson = False,
+) -> None:
+    """List alert deliveries, newest first (`--status dead` lists the dead letters)."""
+    ctx = context()
+    with ctx.engine.connect() as conn:
+        found = list_deliveries(conn, status=status, limit=limit)
+    if as_json:
+        print_json([delivery_detail_json(d) for d in found])
+        return
+    out.print(_deliveries_table(found, with_alert=True))
+
+
+def _deliveries_table(deliveries: list[Delivery], *, with_alert: bool = False) -> Table:
+    columns = ["id", *(["alert"] if with_alert else [])]
+    table = Table(*columns, "channel", "recipient", "status", "attempts", "next", "last error")
+    for d in deliveries:
+        next_at = d.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if d.next_attempt_at else ""
+        table.add_row(
+            str(d.id),
+            *([str(d.alert_id)] if with_alert else []),
+            d.channel,
+            Text(d.recipient),  # Text: brackets in errors are not rich markup
+            d.status.value,
+            str(d.attempts),
+            next_at,
+            Text(d.last_error or ""),
+        )
+    return table
 
 
 @alerts_app.command("ack")

@@ -7,6 +7,7 @@ import contextlib
 import signal
 from collections.abc import Sequence
 
+from dcc.alerts.delivery import run_delivery_loop
 from dcc.context import Context
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.workers import IngestWorkers, publish_item_jobs
@@ -25,13 +26,20 @@ async def queue_new_items(ctx: Context, item_ids: Sequence[int]) -> None:
 
 
 async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool = True) -> None:
-    """Run the ingest workers (and scheduler) until `stop` is set."""
+    """Run the ingest workers (and scheduler) and the alert delivery loop until `stop` is set.
+
+    Every worker process runs a delivery loop: deliveries are claimed row by row, so several
+    loops share the work and never send one delivery twice (alerts/delivery.py).
+    """
     queue = await open_job_queue(ctx.settings, ctx.engine)
     try:
         async with Fetcher(ctx.settings) as fetcher:
             workers = IngestWorkers(ctx.engine, queue, fetcher, ctx.settings)
             try:
-                await workers.run(stop, with_scheduler=with_scheduler)
+                await asyncio.gather(
+                    workers.run(stop, with_scheduler=with_scheduler),
+                    run_delivery_loop(ctx.engine, ctx.settings, stop),
+                )
             finally:
                 await asyncio.to_thread(workers.close)
     finally:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "ingest" / "default_sources.toml"
 
@@ -38,7 +39,7 @@ class Settings(BaseSettings):
     fetch_user_agent: str = "DCC/0.1 (command center feed reader)"
     # Host names or CIDR ranges that may be fetched although private (for example an intranet
     # feed). Sources can also allow it one by one (`allow_private = true`).
-    fetch_allowed_private: list[str] = Field(default_factory=list)
+    fetch_allowed_private: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Upload and ingest limits.
     max_document_bytes: int = 1024 * 1024
@@ -56,8 +57,55 @@ class Settings(BaseSettings):
     # items of the story are attached to it. Heartbeat: a comment on an idle live stream.
     alert_window_s: float = Field(default=3600.0, gt=0)
     alert_heartbeat_s: float = Field(default=15.0, gt=0)
+    # Bursts, novelty, campaigns, stance shifts (docs/alerts.md): the thresholds most worth
+    # tuning; the others are in alerts/thresholds.py. The sweep catches what a job missed.
+    detect_enabled: bool = True
+    detect_interval_s: float = Field(default=60.0, gt=0)
+    burst_min_count: int = Field(default=10, ge=1)
+    burst_min_ratio: float = Field(default=3.0, gt=1)
+    burst_min_z: float = Field(default=4.0, gt=0)
+    burst_daily_min_count: int = Field(default=30, ge=1)
+    novelty_max_age_s: float = Field(default=21600.0, gt=0)
+    novelty_min_count: int = Field(default=15, ge=1)
+    campaign_window_s: float = Field(default=1800.0, gt=0)
+    campaign_min_accounts: int = Field(default=5, ge=2)
+    stance_min_items: int = Field(default=20, ge=1)
+    stance_min_rise: float = Field(default=0.15, gt=0, lt=1)
 
-    @field_validator("fetch_allowed_private", mode="before")
+    # Alert delivery by e-mail and webhook (docs/alerts.md, "Deliveries"). The base URL DCC is
+    # reached at, for links in e-mails and webhooks (empty: no link).
+    public_url: str = ""
+    # SMTP: an empty host leaves e-mail deliveries pending with an error until one is set.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_from: str = "dcc@localhost"
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # Webhooks are signed with this key (HMAC-SHA256); unset, webhook deliveries fail and wait.
+    webhook_secret: SecretStr = SecretStr("")
+    # Host names or CIDR ranges a webhook may point at although private (an intranet receiver).
+    webhook_allowed_private: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Retries: attempts before a delivery is dead, the first retry delay (doubled each time,
+    # with jitter, up to the cap), and the time one send may take.
+    delivery_max_attempts: int = Field(default=8, ge=1)
+    delivery_backoff_s: float = Field(default=30.0, gt=0)
+    delivery_backoff_max_s: float = Field(default=3600.0, gt=0)
+    delivery_timeout_s: float = Field(default=10.0, gt=0)
+    # Digest schedule: awaiting deliveries go out once per interval, on its UTC boundaries.
+    digest_interval_s: float = Field(default=3600.0, ge=60)
+
+    # Accounts (docs/accounts.md): a session ends after session_ttl_s, or after session_idle_s
+    # without a request. Logins are refused for login_window_s after login_max_failures
+    # failures for one username (since its last success), or
+    # login_max_failures_per_address from one client address.
+    session_ttl_s: float = Field(default=12 * 3600.0, gt=0)
+    session_idle_s: float = Field(default=2 * 3600.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_s: float = Field(default=900.0, gt=0)
+
+    @field_validator("fetch_allowed_private", "webhook_allowed_private", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.routing import APIRoute
 
-from dcc.alerts.records import AlertEventType, AlertStatus, DeliveryStatus
+from dcc.alerts.records import AlertEventType, AlertStatus, Channel, DeliveryStatus
 from dcc.settings import Settings
 from dcc.web.api import alerts as alerts_api
 from dcc.web.api import watchlists as watchlists_api
@@ -34,6 +34,13 @@ def test_every_route_event_and_status_is_documented() -> None:
 
 def test_alert_settings_are_documented() -> None:
     text = (DOCS / "settings.md").read_text(encoding="utf-8")
+    prefixes = ("alert_", "smtp_", "webhook_", "delivery_", "digest_", "public_url")
     for name in Settings.model_fields:
-        if name.startswith("alert_"):
+        if name.startswith(prefixes):
             assert f"`DCC_{name.upper()}`" in text, name
+
+
+def test_every_channel_is_documented() -> None:
+    text = (DOCS / "alerts.md").read_text(encoding="utf-8")
+    for channel in Channel:
+        assert f"| `{channel.value}` |" in text, channel

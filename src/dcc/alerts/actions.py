@@ -12,14 +12,20 @@ Alerts are written seldom compared with items, so one lock costs nothing measura
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from dcc.alerts.broadcast import alert_broadcaster
-from dcc.alerts.errors import AlertNotFoundError, WatchlistNotFoundError
+from dcc.alerts.channels.webhook import webhook_policy, webhook_refusal
+from dcc.alerts.errors import (
+    AlertNotFoundError,
+    DeliveryError,
+    WatchlistError,
+    WatchlistNotFoundError,
+)
 from dcc.alerts.lifecycle import EVENT_FOR_STATUS, check_transition
 from dcc.alerts.queries import get_alert, get_watchlist, row_to_alert, row_to_watchlist
 from dcc.alerts.records import (
@@ -27,6 +33,7 @@ from dcc.alerts.records import (
     AlertEventType,
     AlertKind,
     AlertStatus,
+    Channel,
     DeliveryStatus,
     MatchOutcome,
     Schedule,
@@ -36,7 +43,9 @@ from dcc.alerts.records import (
     WatchlistSpec,
     watchlist_rule,
 )
-from dcc.alerts.rules import checked_spec
+from dcc.alerts.rules import checked_spec, recipients_for
+from dcc.ingest.netguard import redact_url
+from dcc.settings import Settings, get_settings
 from dcc.store.schema import (
     alert_deliveries,
     alert_events,
@@ -82,13 +91,19 @@ def lock_alert_log(conn: Connection) -> None:
 
 
 def do_create_watchlist(
-    engine: Engine, spec: WatchlistSpec, *, owner: str | None = None
+    engine: Engine,
+    spec: WatchlistSpec,
+    *,
+    owner: str | None = None,
+    settings: Settings | None = None,
 ) -> Watchlist:
     """Store a new watchlist; matchers pick it up on their next batch.
 
-    Raises WatchlistError for a bad definition, QuerySyntaxError for a bad query.
+    Raises WatchlistError for a bad definition (a webhook URL resolving to a private address
+    included), QuerySyntaxError for a bad query.
     """
     spec, _ = checked_spec(spec)
+    check_webhook_destinations(spec, settings or get_settings())
     now = datetime.now(tz=UTC)
     with engine.begin() as conn:
         new_id = conn.execute(
@@ -105,11 +120,18 @@ def do_create_watchlist(
         return _watchlist_or_raise(conn, int(new_id))
 
 
-def do_update_watchlist(engine: Engine, watchlist_id: int, changes: WatchlistChanges) -> Watchlist:
+def do_update_watchlist(
+    engine: Engine,
+    watchlist_id: int,
+    changes: WatchlistChanges,
+    *,
+    settings: Settings | None = None,
+) -> Watchlist:
     """Change some fields of a watchlist; the result is checked as a whole, as on creation."""
     with engine.begin() as conn:
         current = _watchlist_or_raise(conn, watchlist_id)
         spec, _ = checked_spec(changes.applied_to(current.spec))
+        check_webhook_destinations(spec, settings or get_settings())
         conn.execute(
             update(watchlists)
             .where(watchlists.c.id == watchlist_id)
@@ -130,6 +152,24 @@ def do_delete_watchlist(engine: Engine, watchlist_id: int) -> None:
             .values(deleted_at=now, updated_at=now, is_enabled=False)
         )
         _bump_revision(conn)
+
+
+def check_webhook_destinations(spec: WatchlistSpec, settings: Settings) -> None:
+    """Refuse a webhook URL whose host does not resolve, or resolves to a non-public address
+    that DCC_WEBHOOK_ALLOWED_PRIVATE does not allow (checked again at every send)."""
+    if Channel.WEBHOOK.value not in spec.channels:
+        return
+    try:
+        policy = webhook_policy(settings)
+    except DeliveryError as exc:
+        raise WatchlistError(str(exc)) from exc
+    for url in recipients_for(Channel.WEBHOOK, spec.recipients, ""):
+        reason = webhook_refusal(url, policy)
+        if reason is not None:
+            raise WatchlistError(
+                f"webhook {redact_url(url)} refused: {reason} (a private receiver must be "
+                "allowed in DCC_WEBHOOK_ALLOWED_PRIVATE)"
+            )
 
 
 def _spec_values(spec: WatchlistSpec) -> dict[str, object]:
@@ -318,29 +358,64 @@ def _open_new_alert(
         ).scalar_one()
     )
     _add_event(conn, alert_id, AlertEventType.CREATED, AlertStatus.NEW, None, None, now)
-    is_digest = watchlist.schedule is Schedule.DIGEST
-    conn.execute(
-        insert(alert_deliveries),
-        [
-            {
+    add_deliveries(
+        conn,
+        alert_id,
+        channels=watchlist.channels,
+        recipients=watchlist.recipients,
+        owner=watchlist.owner,
+        schedule=watchlist.schedule,
+        now=now,
+    )
+    return alert_id
+
+
+def add_deliveries(
+    conn: Connection,
+    alert_id: int,
+    *,
+    channels: Iterable[Channel],
+    recipients: Sequence[str],
+    owner: str,
+    schedule: Schedule,
+    now: datetime,
+) -> int:
+    """Record one delivery per channel and the recipients it reaches; return how many.
+
+    For the writer of a new alert, inside its transaction (any kind of alert: watchlists,
+    bursts...). in_app reaches user names, else `owner`; email the e-mail addresses; webhook
+    the URLs (rules.recipients_for). In-app delivery is the stored alert itself (list and
+    live stream), so it is delivered at once; e-mail and webhooks are pending, due `now`,
+    for the delivery worker. A digest schedule keeps every delivery for the digest instead.
+    """
+    is_digest = schedule is Schedule.DIGEST
+    rows: list[dict[str, object]] = []
+    for channel in channels:
+        for recipient in recipients_for(channel, recipients, owner):
+            row: dict[str, object] = {
                 "alert_id": alert_id,
                 "channel": channel.value,
                 "recipient": recipient,
-                # In-app delivery is the stored alert itself (list and live stream); a digest
-                # schedule keeps it for the digest instead.
-                "status": (
-                    DeliveryStatus.AWAITING_DIGEST if is_digest else DeliveryStatus.DELIVERED
-                ).value,
-                "attempts": 0 if is_digest else 1,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
                 "created_at": now,
                 "updated_at": now,
-                "delivered_at": None if is_digest else now,
+                "delivered_at": None,
+                "next_attempt_at": now,
             }
-            for channel in watchlist.channels
-            for recipient in watchlist.recipients or (watchlist.owner,)
-        ],
-    )
-    return alert_id
+            if is_digest:
+                row["status"] = DeliveryStatus.AWAITING_DIGEST.value
+            elif channel is Channel.IN_APP:
+                row.update(
+                    status=DeliveryStatus.DELIVERED.value,
+                    attempts=1,
+                    delivered_at=now,
+                    next_attempt_at=None,
+                )
+            rows.append(row)
+    if rows:
+        conn.execute(insert(alert_deliveries), rows)
+    return len(rows)
 
 
 def _attach(conn: Connection, alert: Alert, fresh: list[WatchlistMatch], now: datetime) -> None:

@@ -22,3 +22,10 @@ class AlertNotFoundError(DCCError):
 
 class AlertTransitionError(DCCError):
     """An alert cannot move to the status asked for (dismissing an escalated alert)."""
+
+
+class DeliveryError(DCCError):
+    """An e-mail or webhook could not be sent (server down, refused, timed out, not set up).
+
+    The delivery worker records the message as the delivery's `last_error` and retries.
+    """

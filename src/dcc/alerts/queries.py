@@ -189,24 +189,41 @@ def events_after(conn: Connection, after_id: int, *, limit: int = 200) -> list[A
     return [row_to_event(row) for row in conn.execute(query)]
 
 
+def row_to_delivery(row: Row[Any]) -> Delivery:
+    m = row._mapping
+    return Delivery(
+        id=m["id"],
+        alert_id=m["alert_id"],
+        channel=m["channel"],
+        recipient=m["recipient"],
+        status=DeliveryStatus(m["status"]),
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        delivered_at=m["delivered_at"],
+        next_attempt_at=m["next_attempt_at"],
+    )
+
+
 def alert_deliveries_of(conn: Connection, alert_id: int) -> list[Delivery]:
     query = (
         select(alert_deliveries)
         .where(alert_deliveries.c.alert_id == alert_id)
         .order_by(alert_deliveries.c.id)
     )
-    return [
-        Delivery(
-            id=row.id,
-            alert_id=row.alert_id,
-            channel=row.channel,
-            recipient=row.recipient,
-            status=DeliveryStatus(row.status),
-            attempts=row.attempts,
-            last_error=row.last_error,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            delivered_at=row.delivered_at,
-        )
-        for row in conn.execute(query)
-    ]
+    return [row_to_delivery(row) for row in conn.execute(query)]
+
+
+def list_deliveries(
+    conn: Connection, *, status: DeliveryStatus | None = None, limit: int = 50
+) -> list[Delivery]:
+    """Deliveries newest first, optionally of one status (`dead`: the dead letters)."""
+    query = (
+        select(alert_deliveries)
+        .order_by(alert_deliveries.c.id.desc())
+        .limit(max(1, min(limit, MAX_LIST)))
+    )
+    if status is not None:
+        query = query.where(alert_deliveries.c.status == status.value)
+    return [row_to_delivery(row) for row in conn.execute(query)]

@@ -7,7 +7,7 @@ shifts will add theirs) and a JSON `explanation` whose shape depends on the kind
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,20 +32,31 @@ class AlertStatus(enum.StrEnum):
 
 class Schedule(enum.StrEnum):
     INSTANT = "instant"  # notify as soon as the alert is stored
-    DIGEST = "digest"  # gather for a later digest (the digest job is not built yet)
+    DIGEST = "digest"  # gather into one message per recipient every DCC_DIGEST_INTERVAL_S
 
 
 class Channel(enum.StrEnum):
-    """How recipients are told. E-mail and webhooks join with their delivery workers."""
+    """How recipients are told; each channel reaches the recipients of its own kind.
+
+    in_app: user names (or the owner); email: e-mail addresses; webhook: http(s) URLs.
+    """
 
     IN_APP = "in_app"  # the live stream (SSE) and the alert list in the app
+    EMAIL = "email"  # SMTP (channels/smtp.py)
+    WEBHOOK = "webhook"  # a signed JSON POST (channels/webhook.py)
+
+
+# Channels whose deliveries are sent by the delivery worker (delivery.py), with retries.
+SENT_CHANNELS = (Channel.EMAIL, Channel.WEBHOOK)
 
 
 class DeliveryStatus(enum.StrEnum):
+    """pending -> delivered, or pending again (retry) until dead; awaiting_digest -> delivered."""
+
     DELIVERED = "delivered"
     AWAITING_DIGEST = "awaiting_digest"
-    PENDING = "pending"  # for channels that send later (e-mail, webhooks)
-    FAILED = "failed"
+    PENDING = "pending"  # e-mail and webhooks: to be sent at next_attempt_at (first or retry)
+    DEAD = "dead"  # gave up after DCC_DELIVERY_MAX_ATTEMPTS; last_error says why
 
 
 class AlertEventType(enum.StrEnum):
@@ -177,6 +188,41 @@ class Delivery:
     created_at: datetime
     updated_at: datetime
     delivered_at: datetime | None
+    next_attempt_at: datetime | None = None  # when the worker sends (or retries) it
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryClaim:
+    """A delivery one worker has claimed for a send (until `lease` ends, nobody else sends it).
+
+    `attempts` counts this attempt; the outcome is recorded only while the row still has it,
+    so a worker whose lease ran out cannot overwrite what a later claim recorded.
+    """
+
+    id: int
+    alert_id: int
+    channel: Channel
+    recipient: str
+    status: DeliveryStatus  # what it was claimed from: pending, or awaiting_digest
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one run of the delivery worker (or of the digests) did, by delivery id."""
+
+    delivered: tuple[int, ...] = ()
+    retrying: tuple[int, ...] = ()  # failed; pending again (or kept for the next digest)
+    dead: tuple[int, ...] = ()
+
+    @staticmethod
+    def combined(reports: Iterable[DeliveryReport]) -> DeliveryReport:
+        listed = list(reports)
+        return DeliveryReport(
+            delivered=tuple(sorted(i for r in listed for i in r.delivered)),
+            retrying=tuple(sorted(i for r in listed for i in r.retrying)),
+            dead=tuple(sorted(i for r in listed for i in r.dead)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

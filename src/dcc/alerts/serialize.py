@@ -76,6 +76,17 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+def delivery_detail_json(delivery: Delivery) -> dict[str, Any]:
+    """A delivery on its own (the deliveries list): which one, of which alert, and when next."""
+    return {
+        "id": delivery.id,
+        "alert_id": delivery.alert_id,
+        **delivery_json(delivery),
+        "updated_at": iso(delivery.updated_at),
+        "next_attempt_at": iso(delivery.next_attempt_at),
+    }
+
+
 def alert_detail_json(
     alert: Alert,
     history: Sequence[AlertEvent],

@@ -3,11 +3,34 @@ them into `Enrichment`, whose `as_json()` is exactly the `dcc enrich` output con
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Evidence for one label: matched terms, top features, scores. JSON-serialisable.
 Why = dict[str, Any]
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def pickled_by_fields(cls: type[R]) -> type[R]:
+    """Class decorator: instances pickle as the class and its fields' values, in order.
+
+    Why: worker processes send every document's labels to the main one (parallel.py), and a
+    slotted dataclass pickles through `__getstate__`/`__setstate__`, which walk `fields()` in
+    Python for every record: half the cost of passing a tweet's labels between processes.
+    """
+    values = attrgetter(*(f.name for f in fields(cls)))
+
+    def reduce(self: R) -> tuple[type[R], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
+    return cls
+
 
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 EMOTION_LABELS = ("anger", "fear", "happy", "love", "sadness")
@@ -23,6 +46,7 @@ INFO_TYPES = (
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Label:
     label: str
@@ -32,6 +56,7 @@ class Label:
         return {"label": self.label, "score": round(self.score, 4)}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Entity:
     text: str
@@ -43,6 +68,7 @@ class Entity:
         return {"text": self.text, "type": self.type, "start": self.start, "end": self.end}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Place:
     name: str
@@ -54,6 +80,7 @@ class Place:
         return {"name": self.name, "lat": self.lat, "lon": self.lon, "country": self.country}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CrisisLabel:
     related: bool
@@ -68,6 +95,7 @@ class CrisisLabel:
         }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Enrichment:
     """Every label of one document, with the evidence for each under `why`."""

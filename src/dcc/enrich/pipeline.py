@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dcc.enrich.labels import CrisisLabel, Enrichment, Entity, Label, Place
+from dcc.enrich.labels import CrisisLabel, Enrichment, Entity, Label, Place, pickled_by_fields
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 MAX_ANALYSED_CHARS = 20_000
 
 
+@pickled_by_fields  # sent to worker processes (parallel.py)
 @dataclass(frozen=True, slots=True)
 class Document:
     """What the pipeline reads from an item or a JSON Lines document (DESIGN §4.1)."""
@@ -102,14 +103,18 @@ def analyse_batch(docs: Sequence[Document]) -> list[Enrichment]:
     whys: list[dict[str, Any]] = [{} for _ in docs]
     langs = _run_batch_stage("lang", whys, lambda: _languages(texts), lambda i: _language(texts[i]))
     langs = [lang or "und" for lang in langs]
-    entities: list[list[Entity]] = [
-        _run_stage("entities", why, lambda t=text, g=lang: _entities(t, g), default=[])
-        for text, lang, why in zip(texts, langs, whys, strict=True)
-    ]
-    geography = [
-        _run_stage("countries", why, lambda t=t, e=e, g=g: _geography(t, e, g), ([], []))
-        for t, e, g, why in zip(texts, entities, langs, whys, strict=True)
-    ]
+    # Entities and geography one document after the other: both read the text's gazetteer
+    # scan, which the gazetteer keeps for the last text only (gazetteer.Gazetteer.scan).
+    entities: list[list[Entity]] = []
+    geography: list[tuple[list[str], list[Place]]] = []
+    for text, lang, why in zip(texts, langs, whys, strict=True):
+        found = _run_stage("entities", why, lambda t=text, g=lang: _entities(t, g), default=[])
+        entities.append(found)
+        geography.append(
+            _run_stage(
+                "countries", why, lambda t=text, e=found, g=lang: _geography(t, e, g), ([], [])
+            )
+        )
     features = _affect_features(texts)
     sentiments = _run_batch_stage(
         "sentiment",

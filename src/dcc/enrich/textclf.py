@@ -109,30 +109,42 @@ class LinearTextClassifier:
         columns = batch.matrix.indices[where]
         if columns.size == 0:
             return []
-        weight = self.weights[columns, self.labels.index(label)]
+        # Negated weights, so that the heaviest come first in an ascending selection.
+        negated = -self.weights[columns, self.labels.index(label)]
         # Fragments are never shown, and only the heaviest few n-grams are looked at:
         # partition, then sort those (a cut generous enough for repeats of one n-gram).
-        weight[batch.letters[where] < MIN_EVIDENCE_CHARS] = 0
-        cut = min(weight.size, top * EVIDENCE_CANDIDATES_PER_ITEM)
-        heaviest = np.argpartition(-weight, cut - 1)[:cut]
-        heaviest = heaviest[np.argsort(-weight[heaviest], kind="stable")]
-        return self._named(batch, where.start, weight, heaviest, top)
+        negated[batch.letters[where] < MIN_EVIDENCE_CHARS] = 0
+        cut = min(negated.size, top * EVIDENCE_CANDIDATES_PER_ITEM)
+        heaviest = np.argpartition(negated, cut - 1)[:cut]
+        heaviest = heaviest[np.argsort(negated[heaviest], kind="stable")]
+        return self._named(batch, where.start, negated, heaviest, top)
 
     @staticmethod
     def _named(
         batch: NgramBatch,
         offset: int,
-        weight: NDArray[np.float32],
+        negated: NDArray[np.float32],
         order: NDArray[np.intp],
         top: int,
     ) -> list[dict[str, Any]]:
+        # Plain Python lists past this point: numpy's per-element access would cost most of
+        # the time of a tweet's evidence (issue 3).
+        positions = order + offset
+        text = batch.text
         shown: list[dict[str, Any]] = []
-        for position in order:
-            if weight[position] <= 0 or len(shown) == top:
+        names: set[str] = set()
+        for value, start, length in zip(
+            negated[order].tolist(),
+            batch.starts[positions].tolist(),
+            batch.lengths[positions].tolist(),
+            strict=True,
+        ):
+            if value >= 0 or len(shown) == top:
                 break
-            name = batch.name(offset + int(position))
-            if all(e["ngram"] != name for e in shown):
-                shown.append({"ngram": name, "weight": round(float(weight[position]), 3)})
+            name = text[start : start + length].strip()  # as NgramBatch.name reads it
+            if name not in names:
+                names.add(name)
+                shown.append({"ngram": name, "weight": round(-value, 3)})
         return shown
 
     # --- files ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -264,8 +265,9 @@ alert_events = Table(
 )
 Index("ix_alert_events_alert", alert_events.c.alert_id, alert_events.c.id)
 
-# One row per alert, channel and recipient, with its status (delivered, awaiting_digest, and
-# for the channels to come: pending, failed).
+# One row per alert, channel and recipient, with its status: delivered, awaiting_digest, or for
+# e-mail and webhooks pending (sent at next_attempt_at, retried with backoff) until delivered or
+# dead (migration 0004; alerts/delivery.py).
 alert_deliveries = Table(
     "alert_deliveries",
     metadata,
@@ -279,6 +281,172 @@ alert_deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
+    # When the worker sends it (first attempt or retry; while claimed, the lease's end), and
+    # when an awaiting_digest row may join a digest (migration 0004).
+    Column("next_attempt_at", UTCDateTime),
 )
 Index("ix_alert_deliveries_alert", alert_deliveries.c.alert_id)
 Index("ix_alert_deliveries_status", alert_deliveries.c.status, alert_deliveries.c.channel)
+Index("ix_alert_deliveries_due", alert_deliveries.c.status, alert_deliveries.c.next_attempt_at)
+
+# --- alert detection (issue 4 items 3-5; alerts/detection.py, docs/alerts.md) -----------------
+
+# Items, items with a stance toward Indonesia and negative ones, per series ("country"/"ID")
+# and time bucket, in buckets of 300, 3600 and 86400 s (alerts/activity.py). Buckets are
+# seconds since the epoch, like item_time_bounds.hour: cheap to compare and to upsert alike
+# on both databases. Pruned past each size's retention.
+activity_buckets = Table(
+    "activity_buckets",
+    metadata,
+    Column("dimension", String(20), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("resolution", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("item_count", Integer, nullable=False),
+    Column("stance_count", Integer, nullable=False),
+    Column("negative_count", Integer, nullable=False),
+)
+Index("ix_activity_buckets_bucket", activity_buckets.c.resolution, activity_buckets.c.bucket)
+
+# A few item ids per series and 5-minute bucket: an explanation's examples, terms, sources.
+activity_examples = Table(
+    "activity_examples",
+    metadata,
+    Column("dimension", String(20), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("item_id", BigInteger, primary_key=True, autoincrement=False),
+)
+Index("ix_activity_examples_bucket", activity_examples.c.bucket)
+
+# Items already counted: a job delivered twice counts its items once.
+activity_counted = Table(
+    "activity_counted",
+    metadata,
+    Column("item_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("counted_at", UTCDateTime, nullable=False),
+)
+Index("ix_activity_counted_at", activity_counted.c.counted_at)
+
+# Recent items by the item they nearly copy (root_id; the item itself for an original), with
+# who posted them: the campaign detector's input (alerts/campaigns.py).
+campaign_posts = Table(
+    "campaign_posts",
+    metadata,
+    Column("item_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_id", BigInteger, nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+)
+Index("ix_campaign_posts_root", campaign_posts.c.root_id, campaign_posts.c.posted_at)
+Index("ix_campaign_posts_posted_at", campaign_posts.c.posted_at)
+
+# --- accounts (issue 5; src/dcc/accounts/, docs/accounts.md) ----------------------------------
+
+# Ministry units, embassies, consulates, partner agencies, ministries, provinces. `parent_id`
+# is the supervising agency (kept for escalation; it grants no access).
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # accounts/records.py: AgencyKind
+    Column("kind", String(30), nullable=False),
+    Column("parent_id", String(64), ForeignKey("agencies.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    # Stored lower-case; sign-in compares lower-case.
+    Column("username", String(64), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    # admin, analyst, officer, liaison, viewer (accounts/records.py: Role)
+    Column("role", String(20), nullable=False),
+    Column("locale", String(5), nullable=False),
+    # argon2id in PHC format; NULL: cannot sign in with a password (API tokens only).
+    Column("password_hash", Text),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+    Column("password_changed_at", UTCDateTime),
+    UniqueConstraint("username", name="uq_users_username"),
+)
+Index("ix_users_agency", users.c.agency_id)
+
+# Browser sessions. Only the SHA-256 of the session token (the cookie) is stored. A session
+# ends at expires_at, after the idle timeout since last_seen_at, or when revoked (logout).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    # The key of this session's CSRF tokens (accounts/csrf.py).
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("client_address", String(64)),
+    Column("user_agent", String(300)),
+    UniqueConstraint("token_hash", name="uq_sessions_token_hash"),
+)
+Index("ix_sessions_user", sessions.c.user_id)
+Index("ix_sessions_expires_at", sessions.c.expires_at)
+
+# Bearer tokens for scripts. Only the SHA-256 of the token is stored; `prefix` is shown.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
+)
+Index("ix_api_tokens_user", api_tokens.c.user_id)
+
+# Every login attempt, for rate limiting across processes (per username, per address). The
+# username is kept as typed (lower-cased), whether or not such a user exists.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("is_success", Boolean, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_login_attempts_username_at", login_attempts.c.username, login_attempts.c.at)
+Index("ix_login_attempts_address_at", login_attempts.c.client_address, login_attempts.c.at)
+
+# The share list of every marked object (accounts/access.py): one row per agency or named
+# user an object is shared with. object_id is text so that integer ids and STIX ids fit.
+object_shares = Table(
+    "object_shares",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("object_type", String(40), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    Column("agency_id", String(64), ForeignKey("agencies.id")),
+    Column("user_id", BigInteger, ForeignKey("users.id")),
+    Column("shared_by", BigInteger, ForeignKey("users.id")),
+    Column("shared_at", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "(agency_id IS NULL) <> (user_id IS NULL)", name="ck_object_shares_one_recipient"
+    ),
+)
+Index("ix_object_shares_object", object_shares.c.object_type, object_shares.c.object_id)
+Index("ix_object_shares_agency", object_shares.c.agency_id, object_shares.c.object_type)
+Index("ix_object_shares_user", object_shares.c.user_id, object_shares.c.object_type)
