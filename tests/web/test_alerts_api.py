@@ -138,6 +138,8 @@ def test_alerts_list_filters_and_detail(client: TestClient, ctx: Context) -> Non
     assert [e["event"] for e in detail["history"]] == ["created", "acknowledged"]
     assert detail["deliveries"] == [
         {
+            "id": detail["deliveries"][0]["id"],
+            "alert_id": one,
             "channel": "in_app",
             "recipient": "ana",
             "status": "delivered",
@@ -145,6 +147,8 @@ def test_alerts_list_filters_and_detail(client: TestClient, ctx: Context) -> Non
             "last_error": None,
             "created_at": detail["created_at"],
             "delivered_at": detail["created_at"],
+            "updated_at": detail["created_at"],
+            "next_attempt_at": None,
         }
     ]
     missing = client.get("/api/v1/alerts/999999")

@@ -97,6 +97,6 @@ def alert_detail_json(
     return {
         **alert_json(alert),
         "history": [event_json(e) for e in history],
-        "deliveries": [delivery_json(d) for d in deliveries],
+        "deliveries": [delivery_detail_json(d) for d in deliveries],
         "item_ids": list(item_ids),
     }
