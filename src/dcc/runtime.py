@@ -8,6 +8,7 @@ import signal
 from collections.abc import Sequence
 
 from dcc.alerts.delivery import run_delivery_loop
+from dcc.alerts.workers import run_detection_loop
 from dcc.context import Context
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.workers import IngestWorkers, publish_item_jobs
@@ -26,7 +27,8 @@ async def queue_new_items(ctx: Context, item_ids: Sequence[int]) -> None:
 
 
 async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool = True) -> None:
-    """Run the ingest workers (and scheduler) and the alert delivery loop until `stop` is set.
+    """Run the ingest workers (and scheduler), the alert delivery loop and the detection sweep
+    (bursts and stance shifts that no new item triggered) until `stop` is set.
 
     Every worker process runs a delivery loop: deliveries are claimed row by row, so several
     loops share the work and never send one delivery twice (alerts/delivery.py).
@@ -39,6 +41,7 @@ async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool
                 await asyncio.gather(
                     workers.run(stop, with_scheduler=with_scheduler),
                     run_delivery_loop(ctx.engine, ctx.settings, stop),
+                    run_detection_loop(ctx.engine, ctx.settings, stop),
                 )
             finally:
                 await asyncio.to_thread(workers.close)

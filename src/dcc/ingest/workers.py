@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 
+from dcc.alerts.detection import detection_config
 from dcc.alerts.workers import AlertMatcher
 from dcc.enrich.pipeline import Document, Enricher
 from dcc.errors import DCCError, SourceError
@@ -98,7 +99,11 @@ class IngestWorkers:
         # One enricher per worker: its near-duplicate memory spans the stream it processes.
         # Opened on first use: with DCC_ENRICH_PROCESSES > 1 it starts worker processes.
         self._enricher: Enricher | None = None
-        self.alerts = AlertMatcher(engine, window=timedelta(seconds=settings.alert_window_s))
+        self.alerts = AlertMatcher(
+            engine,
+            window=timedelta(seconds=settings.alert_window_s),
+            detection=detection_config(settings),
+        )
 
     @property
     def enricher(self) -> Enricher:
