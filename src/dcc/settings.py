@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # items of the story are attached to it. Heartbeat: a comment on an idle live stream.
     alert_window_s: float = Field(default=3600.0, gt=0)
     alert_heartbeat_s: float = Field(default=15.0, gt=0)
+    # A watchlist's alerts sent at once per window; the stories after that wait for its
+    # digest, so one event split into many stories never floods an inbox.
+    alert_max_instant_per_window: int = Field(default=10, ge=1)
     # Bursts, novelty, campaigns, stance shifts (docs/alerts.md): the thresholds most worth
     # tuning; the others are in alerts/thresholds.py. The sweep catches what a job missed.
     detect_enabled: bool = True

@@ -134,6 +134,47 @@ def test_one_story_makes_one_alert_per_window(engine: Engine) -> None:
     assert count(engine, alerts) == 3
 
 
+def test_past_the_cap_a_watchlists_new_stories_go_to_the_digest(engine: Engine) -> None:
+    """One event split into many stories must not flood an inbox: two instant alerts per
+    window here, then digest; after the window, instant again."""
+    watchlist = do_create_watchlist(
+        engine, WatchlistSpec(name="Gempa", query="gempa", recipients=("ana",))
+    )
+    now = datetime.now(tz=UTC)
+    for n in range(4):
+        do_record_matches(
+            engine,
+            matches_for(watchlist, [100 + n], story=f"story:{n}"),
+            window=HOUR,
+            now=now + timedelta(minutes=n),
+            max_instant=2,
+        )
+    do_record_matches(
+        engine,
+        matches_for(watchlist, [200], story="story:late"),
+        window=HOUR,
+        now=now + 2 * HOUR,
+        max_instant=2,
+    )
+    with engine.connect() as conn:
+        found = sorted(list_alerts(conn), key=lambda a: a.id)
+        deliveries = [alert_deliveries_of(conn, a.id) for a in found]
+    assert [a.schedule.value for a in found] == [
+        "instant",
+        "instant",
+        "digest",
+        "digest",
+        "instant",
+    ]
+    assert found[2].explanation["throttled"] == {
+        "instant_alerts_in_window": 2,
+        "max_instant_per_window": 2,
+        "window_s": 3600,
+    }
+    assert [d.status for d in deliveries[3]] == [DeliveryStatus.AWAITING_DIGEST]
+    assert [d.status for d in deliveries[4]] == [DeliveryStatus.DELIVERED]
+
+
 def test_recording_the_same_matches_again_changes_nothing(engine: Engine) -> None:
     watchlist = do_create_watchlist(engine, WatchlistSpec(name="Gempa", query="gempa"))
     ids = store_processed(engine, ["Gempa a", "Gempa b"])

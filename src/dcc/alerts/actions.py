@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from dcc.alerts.broadcast import alert_broadcaster
 from dcc.alerts.channels.webhook import webhook_policy, webhook_refusal
@@ -60,6 +60,9 @@ DEFAULT_WHO = "local"
 MAX_WHO_LENGTH = 100
 MAX_NOTE_LENGTH = 2000
 MAX_TITLE_LENGTH = 300
+# Alerts of one watchlist sent at once (e-mail, webhook) per window; later stories go to the
+# watchlist's digest. DCC_ALERT_MAX_INSTANT_PER_WINDOW.
+MAX_INSTANT_PER_WINDOW = 10
 
 
 def who_or_default(who: str | None) -> str:
@@ -207,8 +210,11 @@ def do_record_matches(
     *,
     window: timedelta,
     now: datetime | None = None,
+    max_instant: int = MAX_INSTANT_PER_WINDOW,
 ) -> MatchOutcome:
-    """Turn matches into alerts: at most one alert per watchlist and story per `window`.
+    """Turn matches into alerts: at most one alert per watchlist and story per `window`,
+    and at most `max_instant` of a watchlist's alerts sent at once per `window` (the rest
+    go to its digest).
 
     A story's first match opens an alert (with its deliveries) that stays open for `window`;
     later matches of that story and watchlist are attached to it (count, last item), whatever
@@ -244,7 +250,7 @@ def do_record_matches(
                 continue
             open_alert = _open_alert(conn, watchlist.rule, story, now)
             if open_alert is None:
-                alert_id = _open_new_alert(conn, watchlist, story, fresh, now, window)
+                alert_id = _open_new_alert(conn, watchlist, story, fresh, now, window, max_instant)
                 created.append(alert_id)
             else:
                 alert_id = open_alert.id
@@ -326,15 +332,29 @@ def _open_new_alert(
     fresh: list[WatchlistMatch],
     now: datetime,
     window: timedelta,
+    max_instant: int,
 ) -> int:
     first, last = fresh[0], fresh[-1]
-    explanation = {
+    explanation: dict[str, Any] = {
         "watchlist": {"id": watchlist.id, "name": watchlist.name, "query": watchlist.query},
         "story": story,
         "matched": list(first.matched),
         "first_item": _item_json(first),
         "last_item": _item_json(last),
     }
+    schedule = watchlist.schedule
+    if schedule is Schedule.INSTANT:
+        sent = _instant_alerts_since(conn, watchlist.rule, now - window)
+        if sent >= max_instant:
+            # One event often splits into many stories (tweets cluster less than articles):
+            # past the cap, the watchlist's new stories wait for the digest instead of
+            # sending one e-mail each (issue 4: "digests gather the rest").
+            schedule = Schedule.DIGEST
+            explanation["throttled"] = {
+                "instant_alerts_in_window": sent,
+                "max_instant_per_window": max_instant,
+                "window_s": int(window.total_seconds()),
+            }
     alert_id = int(
         conn.execute(
             insert(alerts)
@@ -345,7 +365,7 @@ def _open_new_alert(
                 story_key=story,
                 title=f"{watchlist.name}: {first.item_title}"[:MAX_TITLE_LENGTH],
                 status=AlertStatus.NEW.value,
-                schedule=watchlist.schedule.value,
+                schedule=schedule.value,
                 item_count=len(fresh),
                 first_item_id=first.item_id,
                 last_item_id=last.item_id,
@@ -364,10 +384,25 @@ def _open_new_alert(
         channels=watchlist.channels,
         recipients=watchlist.recipients,
         owner=watchlist.owner,
-        schedule=watchlist.schedule,
+        schedule=schedule,
         now=now,
     )
     return alert_id
+
+
+def _instant_alerts_since(conn: Connection, rule: str, since: datetime) -> int:
+    """Alerts of `rule` created after `since` that were sent at once (not digested)."""
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(alerts)
+            .where(
+                alerts.c.rule == rule,
+                alerts.c.created_at > since,
+                alerts.c.schedule == Schedule.INSTANT.value,
+            )
+        ).scalar_one()
+    )
 
 
 def add_deliveries(

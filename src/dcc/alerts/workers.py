@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
-from dcc.alerts.actions import do_record_matches
+from dcc.alerts.actions import MAX_INSTANT_PER_WINDOW, do_record_matches
 from dcc.alerts.detection import ActivityDetector, detection_config
 from dcc.alerts.detection_records import DetectionOutcome
 from dcc.alerts.matcher import WatchlistIndex
@@ -47,10 +47,16 @@ class AlertMatcher:
     turns matches of processed items into alerts. One per worker; thread-safe."""
 
     def __init__(
-        self, engine: Engine, *, window: timedelta, detection: DetectionConfig | None = None
+        self,
+        engine: Engine,
+        *,
+        window: timedelta,
+        detection: DetectionConfig | None = None,
+        max_instant: int = MAX_INSTANT_PER_WINDOW,
     ) -> None:
         self.engine = engine
         self.window = window
+        self.max_instant = max_instant
         # None: watchlists only (detection.detection_config(settings) gives the configured one).
         self.detector = ActivityDetector(engine, detection) if detection is not None else None
         self._lock = threading.Lock()
@@ -79,7 +85,9 @@ class AlertMatcher:
         matches: list[WatchlistMatch] = []
         try:
             matches = index.match(processed, now)
-            return do_record_matches(self.engine, matches, window=self.window, now=now)
+            return do_record_matches(
+                self.engine, matches, window=self.window, now=now, max_instant=self.max_instant
+            )
         finally:
             # Whatever befell the watchlist alerts: items left uncounted now never would be
             # (the job is acknowledged), and the sweep only evaluates what was counted.

@@ -103,6 +103,7 @@ class IngestWorkers:
             engine,
             window=timedelta(seconds=settings.alert_window_s),
             detection=detection_config(settings),
+            max_instant=settings.alert_max_instant_per_window,
         )
 
     @property
