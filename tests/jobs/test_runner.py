@@ -77,6 +77,70 @@ async def test_a_poison_job_is_dead_lettered_and_the_loop_goes_on(
     assert "failed on attempt 3 of 3 (dead-lettered): ValueError: cannot parse item" in caplog.text
 
 
+async def test_a_backlog_is_handled_together_and_a_bad_job_alone(queue: JobQueue) -> None:
+    """Jobs of one fetch go to `handle_together` at once; if that fails (one job is bad),
+    each is handled alone, so the good ones pass and the bad one is retried on its own."""
+    await queue.publish(TOPIC, [{"n": n} for n in range(4)])
+    together: list[list[int]] = []
+    alone: list[int] = []
+    stop = asyncio.Event()
+    done = asyncio.Event()
+
+    async def handle_together(jobs: list[Job]) -> None:
+        together.append(sorted(int(j.payload["n"]) for j in jobs))
+        if len(together) == 1:
+            raise RuntimeError("one job of the batch is bad")
+
+    async def handler(job: Job) -> None:
+        alone.append(int(job.payload["n"]))
+        if len(alone) == 4:
+            done.set()
+
+    worker = asyncio.create_task(
+        run_jobs(
+            queue,
+            TOPIC,
+            handler,
+            stop=stop,
+            batch=4,
+            poll_s=0.2,
+            backoff=no_backoff,
+            handle_together=handle_together,
+        )
+    )
+    await asyncio.wait_for(done.wait(), timeout=5.0)
+    stop.set()
+    await asyncio.wait_for(worker, timeout=5.0)
+    assert together[0] == [0, 1, 2, 3]
+    assert sorted(alone) == [0, 1, 2, 3]
+    assert await queue.pending(TOPIC) == 0
+
+    # A batch that succeeds is acked as a whole, without the one-by-one handler (a fetch
+    # that brings a single job hands it to the handler: both count here).
+    await queue.publish(TOPIC, [{"n": 10}, {"n": 11}])
+    stop = asyncio.Event()
+    seen: list[int] = []
+    both = asyncio.Event()
+
+    async def handle_ok(jobs: list[Job]) -> None:
+        seen.extend(int(j.payload["n"]) for j in jobs)
+        if len(seen) == 2:
+            both.set()
+
+    async def handle_one(job: Job) -> None:
+        await handle_ok([job])
+
+    worker = asyncio.create_task(
+        run_jobs(
+            queue, TOPIC, handle_one, stop=stop, batch=4, poll_s=0.2, handle_together=handle_ok
+        )
+    )
+    await asyncio.wait_for(both.wait(), timeout=5.0)
+    stop.set()
+    await asyncio.wait_for(worker, timeout=5.0)
+    assert sorted(seen) == [10, 11] and await queue.pending(TOPIC) == 0
+
+
 async def test_failed_jobs_wait_the_backoff(queue: JobQueue) -> None:
     await queue.publish(TOPIC, [{"n": 1}])
     delays: list[int] = []

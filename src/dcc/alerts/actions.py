@@ -232,14 +232,19 @@ def do_record_matches(
     created: list[int] = []
     updated: list[int] = []
     attached = 0
+    # One statement per new alert (its id is needed); everything else in a few batched
+    # statements, so that a busy stream costs a handful of round trips per job.
     with engine.begin() as conn:
         lock_alert_log(conn)
         active = _active_watchlists(conn, sorted({m.watchlist_id for m in matches}))
-        known = _recorded_items(
-            conn,
-            [watchlist_rule(w) for w in active],
-            sorted({m.item_id for m in matches}),
-        )
+        rules = [watchlist_rule(w) for w in active]
+        known = _recorded_items(conn, rules, sorted({m.item_id for m in matches}))
+        open_alerts = _open_alerts(conn, rules, sorted({story for _, story in groups}), now)
+        sent_at_once = _instant_alerts_since(conn, rules, now - window)
+        events: list[dict[str, Any]] = []
+        item_rows: list[dict[str, Any]] = []
+        # New alerts are inserted together at the end: (their row, watchlist, first matches).
+        opening: list[tuple[dict[str, Any], Watchlist, list[WatchlistMatch]]] = []
         matched_watchlists: set[int] = set()
         for (watchlist_id, story), by_item in groups.items():
             watchlist = active.get(watchlist_id)
@@ -248,28 +253,45 @@ def do_record_matches(
             fresh = [m for m in by_item.values() if (watchlist.rule, m.item_id) not in known]
             if not fresh:
                 continue
-            open_alert = _open_alert(conn, watchlist.rule, story, now)
+            open_alert = open_alerts.get((watchlist.rule, story))
             if open_alert is None:
-                alert_id = _open_new_alert(conn, watchlist, story, fresh, now, window, max_instant)
-                created.append(alert_id)
+                sent = sent_at_once.get(watchlist.rule, 0)
+                row = _new_alert_row(watchlist, story, fresh, now, window, sent, max_instant)
+                if row["schedule"] == Schedule.INSTANT.value:
+                    sent_at_once[watchlist.rule] = sent + 1
+                opening.append((row, watchlist, fresh))
             else:
-                alert_id = open_alert.id
                 _attach(conn, open_alert, fresh, now)
-                updated.append(alert_id)
-            conn.execute(
-                insert(alert_items),
-                [
-                    {
-                        "alert_id": alert_id,
-                        "rule": watchlist.rule,
-                        "item_id": m.item_id,
-                        "matched_at": now,
-                    }
-                    for m in fresh
-                ],
-            )
+                events.append(
+                    _event_row(open_alert.id, AlertEventType.UPDATED, open_alert.status, now)
+                )
+                item_rows += _item_rows(open_alert.id, watchlist.rule, fresh, now)
+                updated.append(open_alert.id)
             attached += len(fresh)
             matched_watchlists.add(watchlist_id)
+        if opening:
+            new_ids = conn.execute(
+                insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True),
+                [row for row, _, _ in opening],
+            ).scalars()
+            deliveries: list[dict[str, Any]] = []
+            for alert_id, (row, watchlist, fresh) in zip(new_ids, opening, strict=True):
+                events.append(_event_row(alert_id, AlertEventType.CREATED, AlertStatus.NEW, now))
+                item_rows += _item_rows(alert_id, watchlist.rule, fresh, now)
+                deliveries += delivery_rows(
+                    alert_id,
+                    channels=watchlist.channels,
+                    recipients=watchlist.recipients,
+                    owner=watchlist.owner,
+                    schedule=Schedule(row["schedule"]),
+                    now=now,
+                )
+                created.append(alert_id)
+            if deliveries:
+                conn.execute(insert(alert_deliveries), deliveries)
+        if events:
+            conn.execute(insert(alert_events), events)
+            conn.execute(insert(alert_items), item_rows)
         if matched_watchlists:
             conn.execute(
                 update(watchlists)
@@ -305,15 +327,59 @@ def _recorded_items(
     return {(row.rule, int(row.item_id)) for row in rows}
 
 
-def _open_alert(conn: Connection, rule: str, story: str, now: datetime) -> Alert | None:
-    """The alert of this rule and story whose window is still open, if any."""
-    row = conn.execute(
-        select(alerts)
-        .where(alerts.c.rule == rule, alerts.c.story_key == story, alerts.c.window_ends_at > now)
-        .order_by(alerts.c.id.desc())
-        .limit(1)
-    ).first()
-    return row_to_alert(row) if row is not None else None
+# Values per IN (...) list: far below SQLite's and PostgreSQL's limits on bound parameters.
+_IN_CHUNK = 500
+
+
+def _open_alerts(
+    conn: Connection, rules: list[str], stories: list[str], now: datetime
+) -> dict[tuple[str, str], Alert]:
+    """The alert of each (rule, story) whose window is still open (the newest, if several)."""
+    found: dict[tuple[str, str], Alert] = {}
+    if not rules or not stories:
+        return found
+    for first in range(0, len(stories), _IN_CHUNK):
+        rows = conn.execute(
+            select(alerts)
+            .where(
+                alerts.c.rule.in_(rules),
+                alerts.c.story_key.in_(stories[first : first + _IN_CHUNK]),
+                alerts.c.window_ends_at > now,
+            )
+            .order_by(alerts.c.id)
+        )
+        for row in rows:
+            found[(row.rule, row.story_key)] = row_to_alert(row)  # the newest wins
+    return found
+
+
+def _instant_alerts_since(conn: Connection, rules: list[str], since: datetime) -> dict[str, int]:
+    """Per rule, its alerts created after `since` that were sent at once (not digested)."""
+    if not rules:
+        return {}
+    rows = conn.execute(
+        select(alerts.c.rule, func.count())
+        .where(
+            alerts.c.rule.in_(rules),
+            alerts.c.created_at > since,
+            alerts.c.schedule == Schedule.INSTANT.value,
+        )
+        .group_by(alerts.c.rule)
+    )
+    return {str(rule): int(count) for rule, count in rows}
+
+
+def _event_row(
+    alert_id: int, event: AlertEventType, status: AlertStatus, at: datetime
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "event": event.value,
+        "status": status.value,
+        "who": None,
+        "note": None,
+        "at": at,
+    }
 
 
 def _item_json(match: WatchlistMatch) -> dict[str, Any]:
@@ -325,15 +391,25 @@ def _item_json(match: WatchlistMatch) -> dict[str, Any]:
     }
 
 
-def _open_new_alert(
-    conn: Connection,
+def _item_rows(
+    alert_id: int, rule: str, fresh: list[WatchlistMatch], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {"alert_id": alert_id, "rule": rule, "item_id": m.item_id, "matched_at": now} for m in fresh
+    ]
+
+
+def _new_alert_row(
     watchlist: Watchlist,
     story: str,
     fresh: list[WatchlistMatch],
     now: datetime,
     window: timedelta,
+    sent_at_once: int,
     max_instant: int,
-) -> int:
+) -> dict[str, Any]:
+    """The row of a story's first alert; its schedule is the watchlist's, or digest once
+    `sent_at_once` reached `max_instant`."""
     first, last = fresh[0], fresh[-1]
     explanation: dict[str, Any] = {
         "watchlist": {"id": watchlist.id, "name": watchlist.name, "query": watchlist.query},
@@ -343,66 +419,34 @@ def _open_new_alert(
         "last_item": _item_json(last),
     }
     schedule = watchlist.schedule
-    if schedule is Schedule.INSTANT:
-        sent = _instant_alerts_since(conn, watchlist.rule, now - window)
-        if sent >= max_instant:
-            # One event often splits into many stories (tweets cluster less than articles):
-            # past the cap, the watchlist's new stories wait for the digest instead of
-            # sending one e-mail each (issue 4: "digests gather the rest").
-            schedule = Schedule.DIGEST
-            explanation["throttled"] = {
-                "instant_alerts_in_window": sent,
-                "max_instant_per_window": max_instant,
-                "window_s": int(window.total_seconds()),
-            }
-    alert_id = int(
-        conn.execute(
-            insert(alerts)
-            .values(
-                kind=AlertKind.WATCHLIST.value,
-                rule=watchlist.rule,
-                watchlist_id=watchlist.id,
-                story_key=story,
-                title=f"{watchlist.name}: {first.item_title}"[:MAX_TITLE_LENGTH],
-                status=AlertStatus.NEW.value,
-                schedule=schedule.value,
-                item_count=len(fresh),
-                first_item_id=first.item_id,
-                last_item_id=last.item_id,
-                explanation=explanation,
-                created_at=now,
-                updated_at=now,
-                window_ends_at=now + window,
-            )
-            .returning(alerts.c.id)
-        ).scalar_one()
-    )
-    _add_event(conn, alert_id, AlertEventType.CREATED, AlertStatus.NEW, None, None, now)
-    add_deliveries(
-        conn,
-        alert_id,
-        channels=watchlist.channels,
-        recipients=watchlist.recipients,
-        owner=watchlist.owner,
-        schedule=schedule,
-        now=now,
-    )
-    return alert_id
-
-
-def _instant_alerts_since(conn: Connection, rule: str, since: datetime) -> int:
-    """Alerts of `rule` created after `since` that were sent at once (not digested)."""
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(alerts)
-            .where(
-                alerts.c.rule == rule,
-                alerts.c.created_at > since,
-                alerts.c.schedule == Schedule.INSTANT.value,
-            )
-        ).scalar_one()
-    )
+    if schedule is Schedule.INSTANT and sent_at_once >= max_instant:
+        # One event often splits into many stories (tweets cluster less than articles):
+        # past the cap, the watchlist's new stories wait for the digest instead of sending
+        # one e-mail each (issue 4: "digests gather the rest").
+        schedule = Schedule.DIGEST
+        explanation["throttled"] = {
+            "instant_alerts_in_window": sent_at_once,
+            "max_instant_per_window": max_instant,
+            "window_s": int(window.total_seconds()),
+        }
+    return {
+        "kind": AlertKind.WATCHLIST.value,
+        "rule": watchlist.rule,
+        "watchlist_id": watchlist.id,
+        "story_key": story,
+        "title": f"{watchlist.name}: {first.item_title}"[:MAX_TITLE_LENGTH],
+        "status": AlertStatus.NEW.value,
+        "schedule": schedule.value,
+        "item_count": len(fresh),
+        "first_item_id": first.item_id,
+        "last_item_id": last.item_id,
+        "explanation": explanation,
+        "created_at": now,
+        "updated_at": now,
+        "window_ends_at": now + window,
+        "status_changed_at": None,
+        "status_changed_by": None,
+    }
 
 
 def add_deliveries(
@@ -423,11 +467,29 @@ def add_deliveries(
     live stream), so it is delivered at once; e-mail and webhooks are pending, due `now`,
     for the delivery worker. A digest schedule keeps every delivery for the digest instead.
     """
+    rows = delivery_rows(
+        alert_id, channels=channels, recipients=recipients, owner=owner, schedule=schedule, now=now
+    )
+    if rows:
+        conn.execute(insert(alert_deliveries), rows)
+    return len(rows)
+
+
+def delivery_rows(
+    alert_id: int,
+    *,
+    channels: Iterable[Channel],
+    recipients: Sequence[str],
+    owner: str,
+    schedule: Schedule,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The delivery rows of a new alert (see add_deliveries)."""
     is_digest = schedule is Schedule.DIGEST
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for channel in channels:
         for recipient in recipients_for(channel, recipients, owner):
-            row: dict[str, object] = {
+            row: dict[str, Any] = {
                 "alert_id": alert_id,
                 "channel": channel.value,
                 "recipient": recipient,
@@ -448,9 +510,7 @@ def add_deliveries(
                     next_attempt_at=None,
                 )
             rows.append(row)
-    if rows:
-        conn.execute(insert(alert_deliveries), rows)
-    return len(rows)
+    return rows
 
 
 def _attach(conn: Connection, alert: Alert, fresh: list[WatchlistMatch], now: datetime) -> None:
@@ -466,7 +526,6 @@ def _attach(conn: Connection, alert: Alert, fresh: list[WatchlistMatch], now: da
             updated_at=now,
         )
     )
-    _add_event(conn, alert.id, AlertEventType.UPDATED, alert.status, None, None, now)
 
 
 def _add_event(

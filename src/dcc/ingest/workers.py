@@ -178,7 +178,12 @@ class IngestWorkers:
         await self.fetch_source(source)
 
     async def handle_process(self, job: Job) -> None:
-        ids = [int(i) for i in job.payload["item_ids"]]
+        await self.handle_process_together([job])
+
+    async def handle_process_together(self, jobs: list[Job]) -> None:
+        """Process the items of several jobs in one batch (the backlog case: one
+        enrichment batch and one alert transaction instead of one per job)."""
+        ids = [int(i) for job in jobs for i in job.payload["item_ids"]]
         await asyncio.to_thread(process_items, self.engine, ids, self.enricher, self.alerts)
 
     async def fetch_source(self, source: Source) -> IngestOutcome | None:
@@ -272,6 +277,7 @@ class IngestWorkers:
                     batch=8,
                     stop=stop,
                     logger=logger,
+                    handle_together=self.handle_process_together,
                 )
             ),
         ]

@@ -35,8 +35,14 @@ async def run_jobs(
     poll_s: float = 1.0,
     backoff: Callable[[int], float] = retry_delay_s,
     logger: logging.Logger | None = None,
+    handle_together: Callable[[list[Job]], Awaitable[None]] | None = None,
 ) -> None:
     """Handle jobs of `topic` until `stop` is set: ack on success, nack with backoff on error.
+
+    With `handle_together`, the jobs of one fetch are first handled in one call (a backlog
+    then costs one batch's overhead, not one per job, while a quiet queue keeps jobs small and
+    fast); if that call fails, each job is handled alone by `handler`, so one bad job is
+    retried and dead-lettered on its own.
 
     Returns within about `poll_s` of `stop` being set, once the jobs in hand are handled. The
     fetch in progress is not cancelled: a cancelled fetch could lease jobs nobody handles until
@@ -55,8 +61,37 @@ async def run_jobs(
             )
             await _wait(stop, poll_s)
             continue
+        if handle_together is not None and len(jobs) > 1:
+            if await _handle_together(queue, jobs, handle_together, log):
+                continue
         for job in jobs:
             await _handle(queue, job, handler, backoff, log)
+
+
+async def _handle_together(
+    queue: JobQueue,
+    jobs: list[Job],
+    handle_together: Callable[[list[Job]], Awaitable[None]],
+    log: logging.Logger,
+) -> bool:
+    """Handle `jobs` in one call and ack them all; False (nothing acked) if the call failed."""
+    try:
+        await handle_together(jobs)
+    except Exception as exc:
+        log.warning(
+            "%d jobs of %s failed together (%s: %s); handling them one by one",
+            len(jobs),
+            jobs[0].topic,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    for job in jobs:
+        try:
+            await queue.ack(job)
+        except Exception as exc:
+            log.warning("ack of job %s of %s failed: %s", job.id, job.topic, exc)
+    return True
 
 
 async def _handle(
