@@ -5,7 +5,7 @@ with the default enrichment, the web server), with 1,000 active watchlists, and 
 short texts at a steady rate (default 200 items/s for 60 s). Measured per item:
 
 - accepted -> processed: the item's labels stored;
-- accepted -> alert stored: the item recorded on an alert (the alert's transaction);
+- accepted -> alert stored: the item recorded on a watchlist alert (the alert's transaction);
 - accepted -> SSE delivered: a client of /api/v1/alerts/stream received the alert event of
   that transaction (created or updated).
 
@@ -54,7 +54,7 @@ from dcc.jobs.factory import open_job_queue
 from dcc.records import RawItem, Source, SourceKind
 from dcc.settings import Settings
 from dcc.store.items import get_items
-from dcc.store.schema import alert_events, alert_items, items
+from dcc.store.schema import alert_events, alert_items, alerts, items
 
 SOURCE = Source(id="bench-stream", kind=SourceKind.JSONL, url="bench://stream")
 TICK_S = 0.1  # items are stored in small batches, every TICK_S, as a busy feed set would
@@ -241,10 +241,17 @@ def main() -> None:
                     )
                 )
             }
+            # Watchlist matches: detection alerts (bursts, campaigns) also list example items,
+            # often older ones, which says nothing about how fast an item is matched.
             recorded = conn.execute(
-                select(
-                    alert_items.c.alert_id, alert_items.c.item_id, alert_items.c.matched_at
-                ).where(alert_items.c.item_id.in_(ids))
+                select(alert_items.c.alert_id, alert_items.c.item_id, alert_items.c.matched_at)
+                .join(alerts, alerts.c.id == alert_items.c.alert_id)
+                .where(alert_items.c.item_id.in_(ids), alerts.c.kind == "watchlist")
+            ).all()
+            detected = conn.execute(
+                select(alerts.c.kind, func.count())
+                .where(alerts.c.kind != "watchlist")
+                .group_by(alerts.c.kind)
             ).all()
             event_count = conn.execute(select(func.count()).select_from(alert_events)).scalar_one()
         to_processed = [processed[i] - accepted[i] for i in ids if i in processed]
@@ -264,6 +271,7 @@ def main() -> None:
             f"items on alerts: {len(first_alert):,} of {len(ids):,}; (alert, item) records "
             f"{len(recorded):,}, {len(to_sse):,} seen on the stream; alert events {event_count:,}"
         )
+        print("detection alerts: " + (", ".join(f"{kind} {n:,}" for kind, n in detected) or "none"))
 
         server.should_exit = True
         sse.stop.set()

@@ -104,6 +104,20 @@ def test_a_burst_after_a_quiet_day_raises_one_alert_and_more_items_update_it(
     assert [e.type for e in history] == [AlertEventType.CREATED, AlertEventType.UPDATED]
 
 
+def test_a_fresh_installation_learns_before_it_calls_bursts(
+    engine: Engine, matcher: AlertMatcher
+) -> None:
+    """Thirty items in an hour with nothing stored before: no baseline to judge by, so no
+    burst (the hour profile needs 6 known hours); a quiet day later, the same is a burst."""
+    matcher.alert_on_processed(burst(engine, 30, prefix="b"), now=NOW)
+    with engine.connect() as conn:
+        assert list_alerts(conn, kind=AlertKind.BURST) == []
+    matcher.alert_on_processed(quiet_day(engine), now=NOW)
+    matcher.alert_on_processed(burst(engine, 30, prefix="c"), now=NOW)
+    with engine.connect() as conn:
+        assert [a.rule for a in list_alerts(conn, kind=AlertKind.BURST)] == ["burst:country"]
+
+
 def test_three_items_over_an_empty_baseline_are_no_burst(
     engine: Engine, matcher: AlertMatcher
 ) -> None:
@@ -223,6 +237,7 @@ def test_the_sweep_catches_what_an_evaluation_missed(
     counting_only = AlertMatcher(engine, window=HOUR, detection=DetectionConfig())
     assert counting_only.detector is not None
     detector = counting_only.detector
+    counting_only.alert_on_processed(quiet_day(engine), now=NOW)
 
     def fail(*args: object) -> None:
         raise RuntimeError("database went away")
@@ -242,9 +257,11 @@ def test_the_sweep_catches_what_an_evaluation_missed(
 
 
 async def test_the_detection_loop_sweeps_until_stopped(engine: Engine) -> None:
+    quiet_ids = await asyncio.to_thread(quiet_day, engine)
     burst_ids = await asyncio.to_thread(burst, engine, 30, prefix="b")
     counting_only = AlertMatcher(engine, window=HOUR, detection=DetectionConfig())
     assert counting_only.detector is not None
+    await asyncio.to_thread(counting_only.alert_on_processed, quiet_ids, now=NOW)
     # Counts, and evaluates nothing: what the loop finds, it finds by itself.
     counting_only.detector.evaluate = lambda keys, roots, now: DetectionOutcome()  # type: ignore[method-assign]
     await asyncio.to_thread(counting_only.alert_on_processed, burst_ids, now=NOW)
@@ -288,6 +305,7 @@ def test_a_watchlist_failure_does_not_cost_the_counts(
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("watchlist bug")
 
+    matcher.alert_on_processed(quiet_day(engine), now=NOW)
     monkeypatch.setattr("dcc.alerts.workers.do_record_matches", fail)
     assert matcher.alert_on_processed(burst(engine, 30, prefix="b"), now=NOW) is None
     with engine.connect() as conn:

@@ -105,8 +105,9 @@ def detect_burst(
 
     `coverage` is the series of all items: baseline windows in which DCC stored nothing at
     all (before it was installed, or while it was down) are unknown rather than quiet, and
-    left out of the baseline. With no known window the baseline is empty and its floor
-    stands in for it, so a replay into an empty database still finds its bursts.
+    left out of the baseline; fewer than `profile.min_known_windows` known windows and there
+    is no baseline to judge by, so no burst (a fresh installation's first hours). A replay
+    into an empty database finds its bursts once its own stream covers enough windows.
     """
     bounds = window_bounds(profile, now)
     per_bucket = series.samples(
@@ -123,6 +124,8 @@ def detect_burst(
     if coverage is not None:
         known = coverage.samples(*spans, profile.window_s)
         samples = [c for c, k in zip(samples, known, strict=True) if k.items]
+        if len(samples) < profile.min_known_windows:
+            return None
     baseline = [c.items for c in samples]
     score = score_window(count, baseline, profile)
     if not score.is_burst(profile):

@@ -37,6 +37,10 @@ class BurstProfile:
     min_ratio: float
     min_z: float
     baseline_floor: float
+    # Baseline windows in which DCC stored anything at all, needed before a key can burst:
+    # a fresh installation learns what is usual first instead of calling everything new a
+    # burst (novelty still catches new stories meanwhile).
+    min_known_windows: int = 0
 
     @property
     def baseline_windows(self) -> int:
@@ -53,6 +57,7 @@ HOURLY = BurstProfile(
     min_ratio=3.0,
     min_z=4.0,
     baseline_floor=1.0,
+    min_known_windows=6,
 )
 DAILY = BurstProfile(
     name="day",
@@ -64,6 +69,7 @@ DAILY = BurstProfile(
     min_ratio=2.0,
     min_z=4.0,
     baseline_floor=2.0,
+    min_known_windows=3,
 )
 
 
