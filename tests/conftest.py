@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from dcc.accounts.passwords import use_hasher
 from dcc.context import Context
 from dcc.settings import Settings, get_settings, normalise_database_url
 from dcc.store.database import create_db_engine
@@ -62,6 +64,15 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """argon2id with the least work it accepts: tests sign users in by the hundred (the
+    production parameters stay as they are; tests/accounts checks rehashing to them)."""
+    previous = use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    use_hasher(previous)
 
 
 # --- SQLite ---------------------------------------------------------------------------------

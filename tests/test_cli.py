@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from dcc.app import create_app
 from dcc.context import open_context
 from dcc.settings import Settings
+from web_helpers import bearer, make_user, sign_in_by_form
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,7 +59,6 @@ def test_bad_usage_exits_2_with_one_line(home: Path, tmp_path: Path) -> None:
         ("sources", "add", "ok", "ftp://example.org/rss"),
         ("sources", "remove", "nope"),
         ("ingest", "--map", "nonsense", "x.csv"),
-        ("serve", "--host", "0.0.0.0"),
     ]
     for args in cases:
         result = dcc(*args, home=home)
@@ -128,11 +128,14 @@ def test_real_data_ingest_is_searchable_and_idempotent(home: Path, shared_data: 
     # The same items through the API and the page, served from the same database.
     ctx = open_context(Settings(home=home))
     try:
-        with TestClient(create_app(ctx)) as client:
+        analyst = make_user(ctx.engine, "ana")
+        with TestClient(create_app(ctx), headers=bearer(ctx.engine, analyst)) as client:
             api = client.get("/api/v1/search", params={"q": "cyclone"}).json()
             assert api["total"] > 0 and "gdacs" in api["items"][0]["source"]
             quakes = client.get("/api/v1/items", params={"kind": "quake"}).json()
             assert quakes["total"] > 100 and quakes["items"][0]["geo"] is not None
+            del client.headers["Authorization"]  # pages are for browser sessions
+            sign_in_by_form(client, "ana")
             page = client.get("/", params={"q": "marathon"}).text
             assert "No items match" not in page and "Boston" in page
     finally:

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from dcc.accounts.passwords import use_hasher
+from dcc.accounts.signin import do_login
 from dcc.cli import app
 from dcc.context import Context
 
@@ -58,11 +59,25 @@ def test_init_creates_the_first_admin_once(dcc: CliRunner) -> None:
     one_line_error(refused, "an administrator exists already (rina)")
 
 
-def test_init_without_a_password_source_only_says_so(dcc: CliRunner) -> None:
+def test_init_without_a_password_source_writes_a_generated_one(
+    dcc: CliRunner, ctx: Context
+) -> None:
+    """`make run` from a script: nobody to ask, so a random password goes to a file only the
+    user can read, and it signs in."""
     result = dcc.invoke(app, ["init", "--no-sources"])
     assert result.exit_code == 0, result.output
-    assert "no administrator yet" in result.stderr
-    assert json.loads(dcc.invoke(app, ["users", "list", "--json"]).stdout) == []
+    path = ctx.settings.home / "initial-admin-password"
+    assert str(path) in result.stdout.replace("\n", "")
+    assert path.stat().st_mode & 0o777 == 0o600
+    password = path.read_text(encoding="utf-8").strip()
+    assert len(password) >= 20 and password not in result.output
+    [admin] = json.loads(dcc.invoke(app, ["users", "list", "--json"]).stdout)
+    assert admin["username"] == "admin" and admin["role"] == "admin"
+    signed = do_login(ctx.engine, "admin", password, client_address="127.0.0.1")
+    assert signed.user.username == "admin"
+    # Run again (make run does): nothing changes, the file is not rewritten.
+    again = dcc.invoke(app, ["init", "--no-sources"])
+    assert again.exit_code == 0 and path.read_text(encoding="utf-8").strip() == password
 
 
 def test_init_reads_the_password_variable(dcc: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:

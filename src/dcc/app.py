@@ -7,18 +7,21 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dcc import __version__
 from dcc.context import Context
-from dcc.web import views
+from dcc.web import signin_views, views
 from dcc.web.api import alerts as alerts_api
+from dcc.web.api import dashboard as dashboard_api
 from dcc.web.api import items as items_api
 from dcc.web.api import sources as sources_api
 from dcc.web.api import watchlists as watchlists_api
+from dcc.web.auth import signed_in
 from dcc.web.errors import install_error_handlers
 from dcc.web.i18n import LocaleMiddleware
+from dcc.web.limits import BodySizeLimitMiddleware
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -54,11 +57,14 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     )
     app.state.context = ctx
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=ctx.settings.max_request_bytes)
     install_error_handlers(app)
-    app.include_router(items_api.router, prefix="/api/v1")
-    app.include_router(sources_api.router, prefix="/api/v1")
-    app.include_router(watchlists_api.router, prefix="/api/v1")
-    app.include_router(alerts_api.router, prefix="/api/v1")
+    # Every API call is signed in (a session cookie with its CSRF token, or a bearer token);
+    # what each principal sees is filtered in the queries (dcc.accounts.access).
+    signed = [Depends(signed_in)]
+    for api in (items_api, sources_api, watchlists_api, alerts_api, dashboard_api):
+        app.include_router(api.router, prefix="/api/v1", dependencies=signed)
+    app.include_router(signin_views.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -136,19 +136,20 @@ def _serve(host: str | None, port: int | None, *, with_workers: bool) -> None:
     settings = ctx.settings
     host = host or settings.host
     port = port or settings.port
-    if not _is_loopback(host):
-        fail(
-            f"refusing to listen on {host}: DCC has no login yet, so it serves 127.0.0.1 only "
-            "(put an authenticating reverse proxy in front to share it)"
-        )
     configure_logging()
     web = create_app(ctx, with_workers=with_workers)
     out.print(f"DCC command center on http://{host}:{port}/  (Ctrl+C to stop)")
     out.print(
-        "  No login yet: the page is open to this machine only. Sources are fetched in the "
-        "background;\n  to load files now: .venv/bin/dcc ingest ../shared/data/gdacs-rss/ "
-        "(see README, 'Loading local files')."
+        "  Sign in with the administrator `dcc init` created (more: `dcc users add`). Sources "
+        "are fetched in the background;\n  to load files now: .venv/bin/dcc ingest "
+        "../shared/data/gdacs-rss/ (see README, 'Loading local files')."
     )
+    if not _is_loopback(host) and not settings.public_url.startswith("https://"):
+        out.print(
+            f"  [yellow]Listening on {host} without TLS:[/] passwords and session cookies "
+            "cross the network in clear. Put a TLS reverse proxy in front and set "
+            "DCC_PUBLIC_URL=https://..."
+        )
     # Live alert streams never end by themselves: give them a few seconds, then stop.
     uvicorn.run(
         web, host=host, port=port, log_level="info", access_log=False, timeout_graceful_shutdown=3

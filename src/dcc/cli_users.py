@@ -10,6 +10,7 @@ land in shell history and process lists): they are read from standard input
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -39,6 +40,8 @@ tokens_app = typer.Typer(help="Manage API tokens for scripts.", no_args_is_help=
 
 INIT_PASSWORD_VARIABLE = "DCC_INIT_PASSWORD"  # noqa: S105 - a variable name, not a secret
 DEFAULT_ADMIN = "admin"
+# Where a generated first password is written when nobody could be asked for one.
+INITIAL_PASSWORD_FILE = "initial-admin-password"  # noqa: S105 - a file name
 DEFAULT_AGENCY = "kemlu"
 DEFAULT_AGENCY_NAME = "Kementerian Luar Negeri Republik Indonesia"
 
@@ -88,13 +91,12 @@ def init_first_admin(
         return
     username = admin or DEFAULT_ADMIN
     password = _read_password(from_stdin=password_stdin, variable=INIT_PASSWORD_VARIABLE)
+    password_file = None
     if password is None:
-        # Not an error: `make run` re-runs init, and a script may add the admin later.
-        sys.stderr.write(
-            "dcc: accounts: no administrator yet; create one with `dcc init --password-stdin`, "
-            f"with {INIT_PASSWORD_VARIABLE} set, or by running `dcc init` in a terminal\n"
-        )
-        return
+        # Nobody to ask (`make run` from a script, a service): a strong random password,
+        # written once to a file only this user can read, as Jenkins does for its first admin.
+        password = secrets.token_urlsafe(18)
+        password_file = ctx.settings.home / INITIAL_PASSWORD_FILE
     try:
         user = actions.do_create_first_admin(
             ctx.engine,
@@ -105,6 +107,16 @@ def init_first_admin(
     except DCCError as exc:
         fail(str(exc))
     out.print(f"accounts: administrator {user.username} created in {user.agency_id}", markup=False)
+    if password_file is not None:
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(password + "\n")
+        out.print(
+            f"accounts: its password is in {password_file} (readable by you only); sign in, "
+            f"then change it with `dcc users passwd {user.username}` and delete the file",
+            markup=False,
+        )
 
 
 def _read_password(*, from_stdin: bool, variable: str | None = None) -> str | None:

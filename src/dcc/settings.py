@@ -43,6 +43,8 @@ class Settings(BaseSettings):
 
     # Upload and ingest limits.
     max_document_bytes: int = 1024 * 1024
+    # The largest request body the web server reads (forms and API calls).
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_file_bytes: int = 200 * 1024 * 1024
 
     # Workers: how many items one job carries and how long a job may run before redelivery.

@@ -25,6 +25,7 @@ from dcc.alerts.actions import do_record_matches
 from dcc.alerts.records import WatchlistMatch
 from dcc.app import create_app
 from dcc.context import Context
+from web_helpers import bearer, make_user, sign_in_by_token
 
 HOUR = timedelta(hours=1)
 REPO = Path(__file__).resolve().parents[2]
@@ -32,13 +33,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def client(ctx: Context) -> Iterator[TestClient]:
+    """Signed in as ana, an analyst of kemlu, by API token."""
+    ana = make_user(ctx.engine, "ana")
     with TestClient(create_app(ctx)) as test_client:
-        yield test_client
+        yield sign_in_by_token(test_client, ctx.engine, ana)
 
 
 def create_watchlist(client: TestClient | httpx.Client, **fields: object) -> dict[str, object]:
     body = {"name": "Gempa", "query": "gempa country:ID", **fields}
-    response = client.post("/api/v1/watchlists", json=body, headers={"X-DCC-User": "ana"})
+    response = client.post("/api/v1/watchlists", json=body)
     assert response.status_code == 201, response.text
     created: dict[str, object] = response.json()
     return created
@@ -158,7 +161,7 @@ def test_alerts_list_filters_and_detail(client: TestClient, ctx: Context) -> Non
 def test_alert_lifecycle_over_http(client: TestClient, ctx: Context) -> None:
     watchlist = create_watchlist(client)
     alert_id, other = raise_alerts(ctx.engine, int(watchlist["id"]), {"a": [1], "b": [2]})
-    acked = client.post(f"/api/v1/alerts/{alert_id}/ack", headers={"X-DCC-User": "ana"})
+    acked = client.post(f"/api/v1/alerts/{alert_id}/ack")
     assert acked.status_code == 200
     assert acked.json()["status"] == "acknowledged" and acked.json()["status_changed_by"] == "ana"
     again = client.post(f"/api/v1/alerts/{alert_id}/ack")
@@ -171,9 +174,9 @@ def test_alert_lifecycle_over_http(client: TestClient, ctx: Context) -> None:
     escalated = client.post(
         f"/api/v1/alerts/{alert_id}/escalate", json={"note": "open an incident"}
     ).json()
-    assert escalated["status"] == "escalated" and escalated["status_changed_by"] == "local"
+    assert escalated["status"] == "escalated" and escalated["status_changed_by"] == "ana"
     history = client.get(f"/api/v1/alerts/{alert_id}").json()["history"]
-    assert history[-1]["note"] == "open an incident" and history[-1]["who"] == "local"
+    assert history[-1]["note"] == "open an incident" and history[-1]["who"] == "ana"
     assert client.post(f"/api/v1/alerts/{alert_id}/dismiss").status_code == 409
     assert client.post(f"/api/v1/alerts/{other}/dismiss").json()["status"] == "dismissed"
     assert client.post("/api/v1/alerts/999999/ack").status_code == 404
@@ -257,7 +260,9 @@ def live_server(ctx: Context) -> Iterator[str]:
 def test_stream_sends_new_alerts_and_status_changes_and_resumes(
     live_server: str, ctx: Context
 ) -> None:
-    with httpx.Client(base_url=live_server, timeout=10) as http:
+    ana = bearer(ctx.engine, make_user(ctx.engine, "ana"))
+    budi = bearer(ctx.engine, make_user(ctx.engine, "budi"))
+    with httpx.Client(base_url=live_server, timeout=10, headers=ana) as http:
         watchlist = create_watchlist(http)
         with http.stream("GET", "/api/v1/alerts/stream") as stream:
             assert stream.status_code == 200
@@ -269,7 +274,7 @@ def test_stream_sends_new_alerts_and_status_changes_and_resumes(
             created = read_message(lines)
             assert created["event"] == "alert.created"
             assert json.loads(created["data"])["alert"]["id"] == alert_id
-            http.post(f"/api/v1/alerts/{alert_id}/ack", headers={"X-DCC-User": "budi"})
+            http.post(f"/api/v1/alerts/{alert_id}/ack", headers=budi)
             acked = read_message(lines)
             assert acked["event"] == "alert.acknowledged"
             assert json.loads(acked["data"])["event"]["who"] == "budi"
@@ -306,7 +311,8 @@ def test_stream_of_dcc_serve_sees_alerts_written_by_another_process(
     pump.start()
     try:
         wait_for_line(output, "Uvicorn running on")
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        ana = bearer(ctx.engine, make_user(ctx.engine, "ana"))
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=ana) as http:
             watchlist = create_watchlist(http)
             with http.stream("GET", "/api/v1/alerts/stream") as stream:
                 lines = stream.iter_lines()

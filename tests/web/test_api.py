@@ -12,6 +12,7 @@ from dcc.app import create_app
 from dcc.context import Context
 from dcc.ingest.actions import do_ingest_stream, do_record_fetch_failure, do_sync_sources
 from dcc.records import ParseProblem, RawItem, Source, SourceKind
+from web_helpers import make_user, sign_in_by_form
 
 NOW = datetime.now(tz=UTC)
 
@@ -61,7 +62,9 @@ def client(ctx: Context) -> Iterator[TestClient]:
         source_id="usgs",
     )
     do_record_fetch_failure(ctx.engine, "usgs", "cannot connect to earthquake.usgs.gov")
+    ana = make_user(ctx.engine, "ana")
     with TestClient(create_app(ctx)) as test_client:
+        sign_in_by_form(test_client, ana.username)  # a browser session: pages and API
         yield test_client
 
 
@@ -159,7 +162,6 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
 
 
 def test_home_page_lists_items_search_and_health(client: TestClient) -> None:
-    client.headers["Accept-Language"] = "en"  # the English wording is checked below
     page = client.get("/")
     assert page.status_code == 200
     assert "Gempa Lombok 0" in page.text and "Source health" in page.text

@@ -20,6 +20,7 @@ import pytest
 from dcc.ingest.actions import do_ingest_stream, do_sync_sources
 from dcc.records import RawItem, Source, SourceKind
 from dcc.store.database import create_db_engine
+from web_helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -60,6 +61,7 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
         ],
         source_id="antara-id",
     )
+    make_user(engine, "ana")
     engine.dispose()
     port = free_port()
     env = {**os.environ, "DCC_DATABASE_URL": sqlite_url, "DCC_HOME": str(tmp_path / "home")}
@@ -73,7 +75,7 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            if httpx.get(base + "/api/v1/sources", timeout=1).status_code == 200:
+            if httpx.get(base + "/login", timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass
@@ -105,8 +107,18 @@ def test_open_search_and_see_results(server: str) -> None:
                 "--no-first-run",
             ],
         )
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-US")
         page.goto(server + "/")
+        page.wait_for_url("**/login?next=*")  # not signed in: the login page first
+        page.get_by_label("Username").fill("ana")
+        page.get_by_label("Password").fill("not her password")
+        page.get_by_role("button", name="Sign in").click()
+        assert "Wrong username or password" in page.locator("#login-error").inner_text()
+        page.get_by_label("Username").fill("ana")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(server + "/")
+        assert "ana" in page.locator("#signed-in-as").inner_text()
         assert "Latest items" in page.locator("h1").inner_text()
         assert page.locator("#results li").count() == 2
         page.get_by_label("Search items").fill("lombok")
@@ -121,4 +133,11 @@ def test_open_search_and_see_results(server: str) -> None:
         page.keyboard.press("Enter")
         page.wait_for_url("**/?q=tsunami*")
         assert "No items match" in page.locator("#empty").inner_text()
+        # Switch to Bahasa Indonesia: the user's own setting from now on.
+        page.get_by_role("button", name="Bahasa Indonesia").click()
+        page.wait_for_load_state()
+        assert "Tidak ada butir" in page.locator("#empty").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "home-indonesian.png"), full_page=True)
+        page.get_by_role("button", name="Keluar").click()
+        page.wait_for_url("**/login*")
         browser.close()

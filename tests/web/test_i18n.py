@@ -12,9 +12,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
+from dcc.accounts.queries import get_user_by_username
+from dcc.accounts.records import Locale
 from dcc.app import create_app
 from dcc.context import Context
 from dcc.web import i18n
+from web_helpers import make_user, sign_in_by_form
 
 REPO = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
@@ -97,19 +100,34 @@ def test_numbers_and_dates_are_localised() -> None:
     assert i18n.format_datetime(None) == ""
 
 
-def test_pages_follow_the_browser_and_the_chosen_language(ctx: Context) -> None:
+def test_pages_follow_the_browser_then_the_users_own_choice(ctx: Context) -> None:
+    make_user(ctx.engine, "sari", locale=Locale.ID)
     with TestClient(create_app(ctx)) as client:
-        indonesian = client.get("/", headers={"Accept-Language": "id-ID,id;q=0.9"})
-        assert 'lang="id"' in indonesian.text and "Kesehatan sumber" in indonesian.text
-        english = client.get("/", headers={"Accept-Language": "en-US"})
-        assert 'lang="en"' in english.text and "Source health" in english.text
-
-        switched = client.get("/lang/en", params={"next": "/?q=gempa"}, follow_redirects=False)
-        assert switched.status_code == 303 and switched.headers["location"] == "/?q=gempa"
+        # Before signing in: the browser's language, or the cookie of the switch.
+        english = client.get("/login", headers={"Accept-Language": "en-US"})
+        assert 'lang="en"' in english.text and "Sign in to the command center" in english.text
+        indonesian = client.get("/login", headers={"Accept-Language": "id-ID,id;q=0.9"})
+        assert 'lang="id"' in indonesian.text and "Masuk ke pusat komando" in indonesian.text
+        switched = client.get("/lang/en", params={"next": "/login"}, follow_redirects=False)
+        assert switched.status_code == 303 and switched.headers["location"] == "/login"
         assert "dcc_lang=en" in switched.headers["set-cookie"]
-        # The cookie now outranks the browser's Indonesian.
-        page = client.get("/", headers={"Accept-Language": "id"})
-        assert "Source health" in page.text
+        assert "Sign in to the command center" in client.get("/login").text
+
+        # Signed in: the user's own setting (Indonesian for sari), whatever the browser says.
+        csrf = sign_in_by_form(client, "sari")
+        page = client.get("/", headers={"Accept-Language": "en"})
+        assert 'lang="id"' in page.text and "Kesehatan sumber" in page.text
+        # The switch now changes her setting, and needs the session's CSRF token.
+        refused = client.post("/lang/en", data={"next": "/"}, follow_redirects=False)
+        assert refused.status_code == 403
+        changed = client.post(
+            "/lang/en", data={"next": "/?q=gempa", "csrf_token": csrf}, follow_redirects=False
+        )
+        assert changed.status_code == 303 and changed.headers["location"] == "/?q=gempa"
+        assert "Source health" in client.get("/", headers={"Accept-Language": "id"}).text
+    with ctx.engine.connect() as conn:
+        sari = get_user_by_username(conn, "sari")
+    assert sari is not None and sari.locale is Locale.EN
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])

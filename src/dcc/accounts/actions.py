@@ -25,6 +25,7 @@ from dcc.accounts.records import (
     Agency,
     AgencyChanges,
     AgencySpec,
+    Locale,
     Permission,
     Principal,
     Role,
@@ -322,3 +323,16 @@ def _refuse_last_admin(conn: Connection, user: User, doing: str) -> None:
         raise AccountConflictError(
             f"cannot {doing} {user.username!r}: it is the last active administrator"
         )
+
+
+def do_set_locale(
+    engine: Engine, user_id: int, locale: Locale, *, now: datetime | None = None
+) -> User:
+    """A user's own choice of language for the pages (anyone may set their own)."""
+    at = now or datetime.now(tz=UTC)
+    with engine.begin() as conn:
+        user_or_raise(conn, user_id)
+        conn.execute(
+            update(users).where(users.c.id == user_id).values(locale=locale.value, updated_at=at)
+        )
+        return user_or_raise(conn, user_id)

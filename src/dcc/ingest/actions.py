@@ -22,6 +22,7 @@ from dcc.ingest.source_config import read_sources_file, write_sources_file
 from dcc.records import IngestReport, ParseProblem, RawItem, Source
 from dcc.store import sources as source_queries
 from dcc.store.items import insert_new_items
+from dcc.store.labels import label_rows, write_labels
 from dcc.store.schema import ingest_problems, items, sources
 
 # Items committed per transaction. Larger batches store faster; smaller ones lose less work
@@ -302,9 +303,11 @@ def do_store_enrichment(engine: Engine, labelled: Iterable[tuple[int, Enrichment
     now = datetime.now(tz=UTC)
     moved = 0
     with engine.begin() as conn:
+        index_rows: list[dict[str, object]] = []
         for item_id, labels in labelled:
+            stored = labels.as_json()
             values: dict[str, object] = {
-                "enrichment": labels.as_json(),
+                "enrichment": stored,
                 "sentiment": labels.sentiment.label if labels.sentiment else None,
                 "stance": labels.stance_id.label if labels.stance_id else None,
                 "is_crisis": labels.crisis.related if labels.crisis else None,
@@ -313,8 +316,17 @@ def do_store_enrichment(engine: Engine, labelled: Iterable[tuple[int, Enrichment
             }
             if labels.lang != "und":
                 values["lang"] = labels.lang
-            result = conn.execute(
-                update(items).where(items.c.id == item_id, items.c.stage == "new").values(**values)
-            )
-            moved += int(result.rowcount or 0)
+            updated = conn.execute(
+                update(items)
+                .where(items.c.id == item_id, items.c.stage == "new")
+                .values(**values)
+                .returning(items.c.sort_at, items.c.country)
+            ).first()
+            if updated is not None:
+                moved += 1
+                # The label index (store/labels.py) is written with the labels it derives from.
+                index_rows += label_rows(
+                    item_id, stored, sort_at=updated.sort_at, country=updated.country
+                )
+        write_labels(conn, index_rows)
     return moved

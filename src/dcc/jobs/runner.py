@@ -61,9 +61,12 @@ async def run_jobs(
             )
             await _wait(stop, poll_s)
             continue
-        if handle_together is not None and len(jobs) > 1:
-            if await _handle_together(queue, jobs, handle_together, log):
-                continue
+        if (
+            handle_together is not None
+            and len(jobs) > 1
+            and await _handle_together(queue, jobs, handle_together, log)
+        ):
+            continue
         for job in jobs:
             await _handle(queue, job, handler, backoff, log)
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import Header, Request
+from fastapi import Request
 from sqlalchemy import Connection
 
-from dcc.alerts.actions import who_or_default
 from dcc.context import Context
 
 
@@ -31,12 +29,3 @@ def aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
-
-
-def requesting_user(x_dcc_user: Annotated[str | None, Header()] = None) -> str:
-    """Who is asking: the X-DCC-User header, else "local".
-
-    A stand-in until authentication (issue 5): the header is trusted as given, which is safe
-    only because DCC listens on 127.0.0.1 alone until then.
-    """
-    return who_or_default(x_dcc_user)

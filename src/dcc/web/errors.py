@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from dcc.accounts.errors import CsrfError, ObjectNotVisibleError, PermissionDeniedError
 from dcc.alerts.errors import (
     AlertNotFoundError,
     AlertTransitionError,
@@ -17,6 +19,7 @@ from dcc.alerts.errors import (
 )
 from dcc.errors import DCCError, QueryError, SourceConfigError
 from dcc.query.errors import QuerySyntaxError
+from dcc.web.auth import SignInRequiredError
 
 API_PREFIX = "/api/"
 
@@ -26,6 +29,30 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequiredError)
+    async def _sign_in(request: Request, exc: SignInRequiredError) -> Response:
+        if request.url.path.startswith(API_PREFIX):
+            return JSONResponse(
+                error_body("not_signed_in", str(exc)),
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="dcc"'},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(CsrfError)
+    async def _csrf(_: Request, exc: CsrfError) -> JSONResponse:
+        return JSONResponse(error_body("csrf_failed", str(exc)), status_code=403)
+
+    @app.exception_handler(PermissionDeniedError)
+    async def _forbidden(_: Request, exc: PermissionDeniedError) -> JSONResponse:
+        return JSONResponse(error_body("forbidden", str(exc)), status_code=403)
+
+    @app.exception_handler(ObjectNotVisibleError)
+    async def _not_visible(_: Request, exc: ObjectNotVisibleError) -> JSONResponse:
+        # The same answer as for an object that does not exist (no probing of ids).
+        return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
     @app.exception_handler(QueryError)
     async def _query_error(_: Request, exc: QueryError) -> JSONResponse:
         body: dict[str, Any] = error_body("invalid_query", str(exc))

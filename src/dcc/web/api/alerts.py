@@ -1,6 +1,6 @@
 """/api/v1/alerts: the list, one alert, its lifecycle (ack, dismiss, escalate), the live stream.
 
-Who acted is taken from the X-DCC-User header, else "local" (no authentication before issue 5).
+Who acted is the signed-in user (web/auth.py); triage needs the triage_alerts permission.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
+from dcc.accounts.records import Permission
 from dcc.alerts.actions import (
     MAX_NOTE_LENGTH,
     do_acknowledge_alert,
@@ -31,12 +32,13 @@ from dcc.alerts.queries import (
 from dcc.alerts.records import AlertKind, AlertStatus
 from dcc.alerts.serialize import alert_detail_json, alert_json
 from dcc.context import Context
-from dcc.web.deps import get_conn, get_context, requesting_user
+from dcc.web.auth import ActingUser, require
+from dcc.web.deps import get_conn, get_context
 
 router = APIRouter(tags=["alerts"])
 Conn = Annotated[Connection, Depends(get_conn)]
 Ctx = Annotated[Context, Depends(get_context)]
-User = Annotated[str, Depends(requesting_user)]
+User = ActingUser
 
 
 class NoteIn(BaseModel):
@@ -104,19 +106,31 @@ def read_alert(alert_id: int, conn: Conn) -> dict[str, Any]:
     )
 
 
-@router.post("/alerts/{alert_id}/ack", summary="Acknowledge an alert (new -> acknowledged)")
+@router.post(
+    "/alerts/{alert_id}/ack",
+    summary="Acknowledge an alert (new -> acknowledged)",
+    dependencies=[require(Permission.TRIAGE_ALERTS)],
+)
 def acknowledge_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
     note = body.note if body else None
     return alert_json(do_acknowledge_alert(ctx.engine, alert_id, who=user, note=note))
 
 
-@router.post("/alerts/{alert_id}/dismiss", summary="Dismiss an alert")
+@router.post(
+    "/alerts/{alert_id}/dismiss",
+    summary="Dismiss an alert",
+    dependencies=[require(Permission.TRIAGE_ALERTS)],
+)
 def dismiss_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
     note = body.note if body else None
     return alert_json(do_dismiss_alert(ctx.engine, alert_id, who=user, note=note))
 
 
-@router.post("/alerts/{alert_id}/escalate", summary="Escalate an alert (to coordination)")
+@router.post(
+    "/alerts/{alert_id}/escalate",
+    summary="Escalate an alert (to coordination)",
+    dependencies=[require(Permission.TRIAGE_ALERTS)],
+)
 def escalate_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
     note = body.note if body else None
     return alert_json(do_escalate_alert(ctx.engine, alert_id, who=user, note=note))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
+from dcc.accounts.records import Permission
 from dcc.alerts.actions import do_create_watchlist, do_delete_watchlist, do_update_watchlist
 from dcc.alerts.channels.feed import FEED_SIZE, watchlist_feed
 from dcc.alerts.errors import WatchlistNotFoundError
@@ -18,12 +19,13 @@ from dcc.alerts.rules import MAX_NAME_LENGTH, MAX_RECIPIENTS
 from dcc.alerts.serialize import watchlist_json
 from dcc.context import Context
 from dcc.query.parser import MAX_QUERY_LENGTH
-from dcc.web.deps import get_conn, get_context, requesting_user
+from dcc.web.auth import ActingUser, require
+from dcc.web.deps import get_conn, get_context
 
 router = APIRouter(tags=["watchlists"])
 Conn = Annotated[Connection, Depends(get_conn)]
 Ctx = Annotated[Context, Depends(get_context)]
-User = Annotated[str, Depends(requesting_user)]
+User = ActingUser
 
 
 class WatchlistIn(BaseModel):
@@ -82,7 +84,12 @@ def read_watchlists(conn: Conn) -> dict[str, Any]:
     return {"watchlists": [watchlist_json(w) for w in list_watchlists(conn)]}
 
 
-@router.post("/watchlists", status_code=201, summary="Create a watchlist (the query is checked)")
+@router.post(
+    "/watchlists",
+    status_code=201,
+    summary="Create a watchlist (the query is checked)",
+    dependencies=[require(Permission.MANAGE_WATCHLISTS)],
+)
 def create_watchlist(body: WatchlistIn, ctx: Ctx, user: User) -> dict[str, Any]:
     return watchlist_json(do_create_watchlist(ctx.engine, body.spec(), owner=user))
 
@@ -92,12 +99,21 @@ def read_watchlist(watchlist_id: int, conn: Conn) -> dict[str, Any]:
     return watchlist_json(_found(conn, watchlist_id))
 
 
-@router.patch("/watchlists/{watchlist_id}", summary="Change some fields of a watchlist")
+@router.patch(
+    "/watchlists/{watchlist_id}",
+    summary="Change some fields of a watchlist",
+    dependencies=[require(Permission.MANAGE_WATCHLISTS)],
+)
 def update_watchlist(watchlist_id: int, body: WatchlistPatch, ctx: Ctx) -> dict[str, Any]:
     return watchlist_json(do_update_watchlist(ctx.engine, watchlist_id, body.changes()))
 
 
-@router.delete("/watchlists/{watchlist_id}", status_code=204, summary="Remove a watchlist")
+@router.delete(
+    "/watchlists/{watchlist_id}",
+    status_code=204,
+    summary="Remove a watchlist",
+    dependencies=[require(Permission.MANAGE_WATCHLISTS)],
+)
 def delete_watchlist(watchlist_id: int, ctx: Ctx) -> Response:
     do_delete_watchlist(ctx.engine, watchlist_id)
     return Response(status_code=204)
