@@ -14,7 +14,7 @@ from dcc.query.parser import MAX_QUERY_LENGTH
 from dcc.query.search import search_items as query_search
 from dcc.store.items import get_item
 from dcc.store.search import MAX_PER_PAGE, SearchQuery, SearchResults, search
-from dcc.web.deps import aware, get_conn
+from dcc.web.deps import RowId, aware, get_conn
 from dcc.web.serialize import item_json
 
 router = APIRouter(tags=["items"])
@@ -73,7 +73,7 @@ def list_items(conn: Conn, filters: Filters) -> dict[str, Any]:
 
 
 @router.get("/items/{item_id}", summary="One item")
-def read_item(item_id: int, conn: Conn) -> dict[str, Any]:
+def read_item(item_id: RowId, conn: Conn) -> dict[str, Any]:
     item = get_item(conn, item_id)
     if item is None:
         raise HTTPException(status_code=404, detail=f"no item with id {item_id}")
