@@ -33,7 +33,7 @@ from dcc.alerts.records import AlertKind, AlertStatus
 from dcc.alerts.serialize import alert_detail_json, alert_json
 from dcc.context import Context
 from dcc.web.auth import ActingUser, require
-from dcc.web.deps import get_conn, get_context
+from dcc.web.deps import MAX_ROW_ID, RowId, get_conn, get_context
 
 router = APIRouter(tags=["alerts"])
 Conn = Annotated[Connection, Depends(get_conn)]
@@ -53,10 +53,10 @@ Note = Annotated[NoteIn | None, Body()]
 def read_alerts(
     conn: Conn,
     status: AlertStatus | None = None,
-    watchlist: int | None = None,
+    watchlist: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     kind: AlertKind | None = None,
     before: Annotated[
-        int | None, Query(description="Only alerts with a lower id (paging).")
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="Only alerts with a lower id (paging).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
 ) -> dict[str, Any]:
@@ -94,7 +94,7 @@ async def stream_alerts(
 
 
 @router.get("/alerts/{alert_id}", summary="One alert, its history, deliveries and items")
-def read_alert(alert_id: int, conn: Conn) -> dict[str, Any]:
+def read_alert(alert_id: RowId, conn: Conn) -> dict[str, Any]:
     alert = get_alert(conn, alert_id)
     if alert is None:
         raise AlertNotFoundError(f"no alert with id {alert_id}")
@@ -111,7 +111,7 @@ def read_alert(alert_id: int, conn: Conn) -> dict[str, Any]:
     summary="Acknowledge an alert (new -> acknowledged)",
     dependencies=[require(Permission.TRIAGE_ALERTS)],
 )
-def acknowledge_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
+def acknowledge_alert(alert_id: RowId, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
     note = body.note if body else None
     return alert_json(do_acknowledge_alert(ctx.engine, alert_id, who=user, note=note))
 
@@ -121,7 +121,7 @@ def acknowledge_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) ->
     summary="Dismiss an alert",
     dependencies=[require(Permission.TRIAGE_ALERTS)],
 )
-def dismiss_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
+def dismiss_alert(alert_id: RowId, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
     note = body.note if body else None
     return alert_json(do_dismiss_alert(ctx.engine, alert_id, who=user, note=note))
 
@@ -131,6 +131,6 @@ def dismiss_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dic
     summary="Escalate an alert (to coordination)",
     dependencies=[require(Permission.TRIAGE_ALERTS)],
 )
-def escalate_alert(alert_id: int, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
+def escalate_alert(alert_id: RowId, ctx: Ctx, user: User, body: Note = None) -> dict[str, Any]:
     note = body.note if body else None
     return alert_json(do_escalate_alert(ctx.engine, alert_id, who=user, note=note))

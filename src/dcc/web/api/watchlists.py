@@ -20,7 +20,7 @@ from dcc.alerts.serialize import watchlist_json
 from dcc.context import Context
 from dcc.query.parser import MAX_QUERY_LENGTH
 from dcc.web.auth import ActingUser, require
-from dcc.web.deps import get_conn, get_context
+from dcc.web.deps import RowId, get_conn, get_context
 
 router = APIRouter(tags=["watchlists"])
 Conn = Annotated[Connection, Depends(get_conn)]
@@ -95,7 +95,7 @@ def create_watchlist(body: WatchlistIn, ctx: Ctx, user: User) -> dict[str, Any]:
 
 
 @router.get("/watchlists/{watchlist_id}", summary="One watchlist")
-def read_watchlist(watchlist_id: int, conn: Conn) -> dict[str, Any]:
+def read_watchlist(watchlist_id: RowId, conn: Conn) -> dict[str, Any]:
     return watchlist_json(_found(conn, watchlist_id))
 
 
@@ -104,7 +104,7 @@ def read_watchlist(watchlist_id: int, conn: Conn) -> dict[str, Any]:
     summary="Change some fields of a watchlist",
     dependencies=[require(Permission.MANAGE_WATCHLISTS)],
 )
-def update_watchlist(watchlist_id: int, body: WatchlistPatch, ctx: Ctx) -> dict[str, Any]:
+def update_watchlist(watchlist_id: RowId, body: WatchlistPatch, ctx: Ctx) -> dict[str, Any]:
     return watchlist_json(do_update_watchlist(ctx.engine, watchlist_id, body.changes()))
 
 
@@ -114,7 +114,7 @@ def update_watchlist(watchlist_id: int, body: WatchlistPatch, ctx: Ctx) -> dict[
     summary="Remove a watchlist",
     dependencies=[require(Permission.MANAGE_WATCHLISTS)],
 )
-def delete_watchlist(watchlist_id: int, ctx: Ctx) -> Response:
+def delete_watchlist(watchlist_id: RowId, ctx: Ctx) -> Response:
     do_delete_watchlist(ctx.engine, watchlist_id)
     return Response(status_code=204)
 
@@ -125,7 +125,7 @@ def delete_watchlist(watchlist_id: int, ctx: Ctx) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/atom+xml": {}}}},
 )
-def read_watchlist_feed(watchlist_id: int, conn: Conn, request: Request) -> Response:
+def read_watchlist_feed(watchlist_id: RowId, conn: Conn, request: Request) -> Response:
     watchlist = _found(conn, watchlist_id)
     alerts = list_alerts(conn, watchlist_id=watchlist_id, limit=FEED_SIZE)
     document = watchlist_feed(
