@@ -42,6 +42,9 @@ from corpus import load_sentences  # bench/ is not a package: found through sys.
 from query_match import make_queries
 from sqlalchemy import Engine, func, select
 
+from dcc.accounts.actions import do_create_agency, do_create_user
+from dcc.accounts.records import AgencyKind, AgencySpec, Role, UserSpec
+from dcc.accounts.signin import do_create_api_token
 from dcc.alerts.actions import do_create_watchlist
 from dcc.alerts.matcher import WatchlistIndex
 from dcc.alerts.queries import list_watchlists
@@ -83,9 +86,10 @@ def free_port() -> int:
 class SSEClient(threading.Thread):
     """Reads /api/v1/alerts/stream and notes when each alert event arrived."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
         super().__init__(daemon=True)
         self.url = url
+        self.headers = headers
         self.connected = threading.Event()
         self.stop = threading.Event()
         # (alert id, event time as stored) -> wall-clock time of arrival
@@ -93,7 +97,7 @@ class SSEClient(threading.Thread):
 
     def run(self) -> None:
         with (
-            httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client,
+            httpx.Client(timeout=httpx.Timeout(5.0, read=None), headers=self.headers) as client,
             client.stream("GET", self.url) as response,
         ):
             data = ""
@@ -208,7 +212,18 @@ def main() -> None:
         serving.start()
         while not server.started:
             time.sleep(0.05)
-        sse = SSEClient(f"http://127.0.0.1:{port}/api/v1/alerts/stream")
+        # The watch officer's browser: a signed-in user of the ministry (a token here).
+        do_create_agency(
+            engine, AgencySpec(id="kemlu", name="Kemlu", kind=AgencyKind.MINISTRY_UNIT)
+        )
+        officer = do_create_user(
+            engine, UserSpec(username="duty", agency_id="kemlu", role=Role.ANALYST), None
+        )
+        token = do_create_api_token(engine, officer.id, "bench").token
+        sse = SSEClient(
+            f"http://127.0.0.1:{port}/api/v1/alerts/stream",
+            {"Authorization": f"Bearer {token}"},
+        )
         sse.start()
         if not sse.connected.wait(30):
             raise SystemExit("the alert stream did not connect")
