@@ -4,9 +4,11 @@ split, countries in the news, rising stories. Source health is store/sources.py 
 Every read is bounded in time and answered from indexes, with no pre-aggregated table:
 items and their labels stay the one source of truth, so a re-processed or deleted item can
 never leave a stale count behind. Measured with bench/web.py on 1M items (SQLite):
-- volume reads the index ix_items_id_filters (time, language, source, country, sentiment,
-  stance by item id) over the id range of the time range (item_time_bounds), never the
-  table's wide rows; with a topic or country filter, the label index gives the items;
+- volume without filters reads the time indexes alone (ix_items_sort_at and the (label,
+  sort_at) indexes of sentiment and stance); with filters, the index ix_items_id_filters
+  (time, language, source, country, sentiment, stance by item id) over the id range of the
+  time range (item_time_bounds), never the table's wide rows; with a topic or country
+  filter, the label index gives the items;
 - countries and stories are counted in the label index by time (ix_item_labels_time, and
   per country code in ix_item_labels_value).
 
@@ -22,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    and_,
     func,
     select,
 )
@@ -76,7 +79,10 @@ def volume_series(
     check_range(since, until)
     width = bucket or auto_bucket(since, until)
     filters = filters or DashboardFilters()
-    rows = _volume(conn, since, until, filters, visible)
+    if filters.is_empty and visible is None:
+        rows = _volume_from_time_indexes(conn, since, until)
+    else:
+        rows = _volume(conn, since, until, filters, visible)
     starts = bucket_starts(since, until, width)
     totals = dict.fromkeys(starts, 0)
     mixes: dict[str, dict[datetime, dict[str, int]]] = {"sentiment": {}, "stance": {}}
@@ -99,6 +105,27 @@ def volume_series(
     return VolumeSeries(since=since, until=until, bucket=width, points=points)
 
 
+def _volume_from_time_indexes(
+    conn: Connection, since: datetime, until: datetime
+) -> list[tuple[str, str | None, datetime, int]]:
+    """(kind, label, hour, count) rows from three narrow indexes: totals from ix_items_sort_at,
+    sentiment and stance from (label, sort_at) indexes, one range per label (53 ms for a week
+    of 1M items where one pass over ix_items_id_filters took 70)."""
+    key = hour_key(conn.dialect.name)
+    in_range = and_(items.c.sort_at >= since, items.c.sort_at < until)
+    found: list[tuple[str, str | None, datetime, int]] = []
+    totals = select(key, func.count()).where(in_range).group_by(key)
+    found.extend(("total", None, hour_of_key(k), int(n)) for k, n in conn.execute(totals))
+    for kind, column in (("sentiment", items.c.sentiment), ("stance", items.c.stance)):
+        split = (
+            select(column, key, func.count())
+            .where(column.in_(LABELS), in_range)
+            .group_by(column, key)
+        )
+        found.extend((kind, v, hour_of_key(k), int(n)) for v, k, n in conn.execute(split))
+    return found
+
+
 def _volume(
     conn: Connection,
     since: datetime,
@@ -107,8 +134,7 @@ def _volume(
     visible: ColumnElement[bool] | None,
 ) -> list[tuple[str, str | None, datetime, int]]:
     """(kind, label, hour, count) rows of the items passing the filters, in one pass over
-    ix_items_id_filters (time, sentiment and stance side by side: one grouping, where the
-    time index and the two label indexes would take three)."""
+    ix_items_id_filters (time, filters, sentiment and stance side by side)."""
     conditions = passing(conn, since, until, filters, visible)
     if conditions is None:
         return []

@@ -42,9 +42,10 @@ class Facets:
 
     With `is_sampled`, not every match was counted: the newest `sample_size` were (the UI
     says "of the latest 5,000"), or, for common words with a rare filter, the matches among
-    the newest items holding the words; either way every match since `sampled_since` is. `country` counts an item under every value `country:XX` would match it
-    with (its own country and those it is about), so the counts of a list facet may add up
-    to more than `counted`; values beyond the first `limit_per_facet` are left out.
+    the newest items holding the words; either way every match since `sampled_since` is.
+    `country` counts an item under every value `country:XX` would match it with (its own
+    country and those it is about), so the counts of a list facet may add up to more than
+    `counted`; values beyond the first `limit_per_facet` are left out.
     """
 
     counted: int  # items counted (all matches, or the sample)
