@@ -515,13 +515,29 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=10, help="requests per URL")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--page",
+        action="append",
+        choices=("dashboard", "search", "story"),
+        help="measure only this page's requests (repeatable; default: every page)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="measure only the requests whose name starts with TEXT ('search:', 'facets:')",
+    )
     args = parser.parse_args()
     sentences, origin = load_sentences()
     print(f"corpus: {origin}")
     built = build_database(args.items, args.days, sentences)
     if args.build_only:
         return
-    urls = page_urls(built, sentences, bench_stories(built))
+    with_stories = not args.page or "story" in args.page
+    urls = page_urls(built, sentences, bench_stories(built) if with_stories else [])
+    if args.page:
+        urls = [entry for entry in urls if entry.page in args.page]
+    if args.only:
+        urls = [entry for entry in urls if entry.name.startswith(args.only)]
     print(f"load before: {load_average()}")
     timings = asyncio.run(measure(built, urls, args.repeat))
     print(f"load after:  {load_average()}")

@@ -13,6 +13,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from dcc.accounts.actions import do_create_agency
+from dcc.accounts.records import AgencyKind, AgencySpec
 from dcc.alerts.actions import do_create_watchlist, do_record_matches
 from dcc.alerts.delivery_actions import RetryPolicy, do_claim_deliveries, do_record_failure
 from dcc.alerts.records import Channel, DeliveryStatus, WatchlistMatch, WatchlistSpec
@@ -21,6 +23,7 @@ from dcc.context import Context
 from dcc.ingest.actions import do_ingest_stream, do_sync_sources
 from dcc.records import RawItem, Source, SourceKind
 from dcc.store.database import create_db_engine
+from web_helpers import make_user
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -170,3 +173,37 @@ def test_alerts_show_and_deliveries(
     assert table.exit_code == 0 and "duty" in table.stdout and "dead" in table.stdout
     missing = dcc.invoke(app, ["alerts", "show", "424242"])
     assert missing.exit_code == 2 and "no alert with id 424242" in missing.stderr
+
+
+def test_the_operator_marks_shares_and_reads_every_watchlist_and_alert(
+    dcc: CliRunner, ctx: Context
+) -> None:
+    do_create_agency(ctx.engine, AgencySpec("bssn", "BSSN", AgencyKind.PARTNER_AGENCY))
+    added = dcc.invoke(
+        app,
+        ["watchlists", "add", "Rahasia", "gempa", "--tlp", "amber+strict", "--agency", "bssn"],
+    )
+    assert added.exit_code == 0, added.output
+    red = dcc.invoke(app, ["watchlists", "add", "Merah", "gempa", "--tlp", "RED", "--json"])
+    created = json.loads(red.stdout)
+    assert (created["tlp"], created["owner_agency"]) == ("RED", "kemlu")  # DCC_DEFAULT_AGENCY
+    listed = dcc.invoke(app, ["watchlists", "list"])
+    assert "AMBER+STRICT" in listed.stdout and "bssn" in listed.stdout and "RED" in listed.stdout
+    # RED has no author here, so no user reads it; the operator does.
+    match = WatchlistMatch(created["id"], 1, "story:a", "Gempa", None, "antara-id")
+    [alert_id] = do_record_matches(ctx.engine, [match], window=timedelta(hours=1)).created
+    shown = json.loads(dcc.invoke(app, ["alerts", "list", "--json"]).stdout)
+    assert [(a["id"], a["tlp"]) for a in shown] == [(alert_id, "RED")]
+    assert "TLP:RED of kemlu" in dcc.invoke(app, ["alerts", "show", str(alert_id)]).stdout
+    wid = str(created["id"])
+    refused = dcc.invoke(app, ["watchlists", "share", wid, "--agency", "bssn"])
+    assert refused.exit_code == 2 and "never with a whole agency" in refused.stderr
+    make_user(ctx.engine, "sari", agency="bssn")
+    shared = dcc.invoke(app, ["watchlists", "share", wid, "--user", "sari"])
+    assert shared.exit_code == 0 and f"watchlist {wid} shared with sari" in shared.stdout
+    gone = dcc.invoke(app, ["watchlists", "unshare", wid, "--user", "sari"])
+    assert "no longer shared with sari" in gone.stdout
+    again = dcc.invoke(app, ["watchlists", "unshare", wid, "--user", "sari"])
+    assert "was not shared with sari" in again.stdout
+    bad = dcc.invoke(app, ["watchlists", "add", "x", "gempa", "--tlp", "PURPLE"])
+    assert bad.exit_code == 2 and "not a TLP 2.0 label" in bad.stderr

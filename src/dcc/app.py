@@ -22,6 +22,7 @@ from dcc.web.auth import signed_in
 from dcc.web.errors import install_error_handlers
 from dcc.web.i18n import LocaleMiddleware
 from dcc.web.limits import BodySizeLimitMiddleware
+from dcc.web.page_errors import install_page_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -59,6 +60,7 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=ctx.settings.max_request_bytes)
     install_error_handlers(app)
+    install_page_error_handlers(app)  # pages answer their errors with pages
     # Every API call is signed in (a session cookie with its CSRF token, or a bearer token);
     # what each principal sees is filtered in the queries (dcc.accounts.access).
     signed = [Depends(signed_in)]

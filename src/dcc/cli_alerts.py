@@ -1,6 +1,8 @@
 """`dcc watchlists ...` and `dcc alerts ...`: thin commands over the alerts package.
 
-Who acted is recorded as `--by`, else "local" (no users before issue 5).
+Who acted is recorded as `--by`, else "local". The command line is run by the operator of the
+machine, who holds the database already: it reads and changes every watchlist and alert,
+whatever its marking (docs/accounts.md, "Command line").
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts import actions
 from dcc.alerts.queries import (
     alert_deliveries_of,
@@ -22,6 +25,7 @@ from dcc.alerts.queries import (
     list_watchlists,
 )
 from dcc.alerts.records import (
+    DEFAULT_WATCHLIST_TLP,
     Alert,
     AlertKind,
     AlertStatus,
@@ -38,6 +42,7 @@ from dcc.alerts.serialize import (
     iso,
     watchlist_json,
 )
+from dcc.alerts.sharing import do_share_watchlist, do_unshare_watchlist
 from dcc.cli_support import context, fail, out, print_json
 from dcc.errors import DCCError
 
@@ -57,15 +62,17 @@ def watchlists_list(as_json: AsJson = False) -> None:
     """List watchlists."""
     ctx = context()
     with ctx.engine.connect() as conn:
-        found = list_watchlists(conn)
+        found = list_watchlists(conn, LOCAL_OPERATOR)
     if as_json:
         print_json([watchlist_json(w) for w in found])
         return
-    table = Table("id", "name", "schedule", "channels", "enabled", "query")
+    table = Table("id", "name", "agency", "tlp", "schedule", "channels", "enabled", "query")
     for w in found:
         table.add_row(
             str(w.id),
             w.name,
+            w.owner_agency or "",
+            w.tlp,
             w.schedule.value,
             ",".join(c.value for c in w.channels),
             "yes" if w.is_enabled else "no",
@@ -85,6 +92,13 @@ def watchlists_add(
         list[Channel] | None, typer.Option("--channel", help="How (repeat; default in_app).")
     ] = None,
     schedule: Annotated[Schedule, typer.Option(help="instant or digest.")] = Schedule.INSTANT,
+    tlp: Annotated[
+        str, typer.Option(help="TLP 2.0 label: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.")
+    ] = DEFAULT_WATCHLIST_TLP,
+    agency: Annotated[
+        str | None,
+        typer.Option(help="Owner agency (default: --by's agency, else DCC_DEFAULT_AGENCY)."),
+    ] = None,
     by: By = None,
     as_json: AsJson = False,
 ) -> None:
@@ -95,10 +109,13 @@ def watchlists_add(
         recipients=tuple(recipient or ()),
         channels=tuple(c.value for c in channel or [Channel.IN_APP]),
         schedule=schedule.value,
+        tlp=tlp,
     )
     ctx = context()
     try:
-        created = actions.do_create_watchlist(ctx.engine, spec, owner=by)
+        created = actions.do_create_watchlist(
+            ctx.engine, spec, owner=by, owner_agency=agency, settings=ctx.settings
+        )
     except DCCError as exc:
         fail(str(exc))
     if as_json:
@@ -116,6 +133,41 @@ def watchlists_remove(watchlist_id: Annotated[int, typer.Argument()]) -> None:
     except DCCError as exc:
         fail(str(exc))
     out.print(f"removed watchlist {watchlist_id} (its alerts are kept)")
+
+
+ShareAgency = Annotated[str | None, typer.Option("--agency", help="An agency (id).")]
+ShareUser = Annotated[str | None, typer.Option("--user", help="A user, by name.")]
+
+
+@watchlists_app.command("share")
+def watchlists_share(
+    watchlist_id: Annotated[int, typer.Argument()],
+    agency: ShareAgency = None,
+    user: ShareUser = None,
+) -> None:
+    """Share a watchlist and its alerts with one agency or one user (RED: users only)."""
+    ctx = context()
+    try:
+        do_share_watchlist(ctx.engine, watchlist_id, agency_id=agency, username=user)
+    except DCCError as exc:
+        fail(str(exc))
+    out.print(f"watchlist {watchlist_id} shared with {agency or user}", markup=False)
+
+
+@watchlists_app.command("unshare")
+def watchlists_unshare(
+    watchlist_id: Annotated[int, typer.Argument()],
+    agency: ShareAgency = None,
+    user: ShareUser = None,
+) -> None:
+    """Stop sharing a watchlist with one agency or one user."""
+    ctx = context()
+    try:
+        gone = do_unshare_watchlist(ctx.engine, watchlist_id, agency_id=agency, username=user)
+    except DCCError as exc:
+        fail(str(exc))
+    what = "no longer shared with" if gone else "was not shared with"
+    out.print(f"watchlist {watchlist_id} {what} {agency or user}", markup=False)
 
 
 @watchlists_app.command("test")
@@ -170,7 +222,9 @@ def alerts_list(
     """List alerts, newest first."""
     ctx = context()
     with ctx.engine.connect() as conn:
-        found = list_alerts(conn, status=status, watchlist_id=watchlist, kind=kind, limit=limit)
+        found = list_alerts(
+            conn, LOCAL_OPERATOR, status=status, watchlist_id=watchlist, kind=kind, limit=limit
+        )
     if as_json:
         print_json([alert_json(a) for a in found])
         return
@@ -191,19 +245,19 @@ def alerts_show(alert_id: Annotated[int, typer.Argument()], as_json: AsJson = Fa
     """Show one alert: what matched, its history, and its deliveries (status, attempts, error)."""
     ctx = context()
     with ctx.engine.connect() as conn:
-        alert = get_alert(conn, alert_id)
+        alert = get_alert(conn, LOCAL_OPERATOR, alert_id)
         if alert is None:
             fail(f"no alert with id {alert_id}")
-        history = alert_history(conn, alert_id)
-        deliveries = alert_deliveries_of(conn, alert_id)
-        item_ids = alert_item_ids(conn, alert_id)
+        history = alert_history(conn, LOCAL_OPERATOR, alert_id)
+        deliveries = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
+        item_ids = alert_item_ids(conn, LOCAL_OPERATOR, alert_id)
     if as_json:
         print_json(alert_detail_json(alert, history, deliveries, item_ids))
         return
     out.print(f"alert {alert.id} [{alert.status.value}] {alert.title}", markup=False)
     out.print(
         f"{alert.kind.value}, {alert.item_count} item(s), raised {iso(alert.created_at)}, "
-        f"schedule {alert.schedule.value}",
+        f"schedule {alert.schedule.value}, TLP:{alert.tlp or '?'} of {alert.owner_agency or '-'}",
         markup=False,
     )
     matched = alert.explanation.get("matched")
@@ -227,7 +281,7 @@ def alerts_deliveries(
     """List alert deliveries, newest first (`--status dead` lists the dead letters)."""
     ctx = context()
     with ctx.engine.connect() as conn:
-        found = list_deliveries(conn, status=status, limit=limit)
+        found = list_deliveries(conn, LOCAL_OPERATOR, status=status, limit=limit)
     if as_json:
         print_json([delivery_detail_json(d) for d in found])
         return

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window_s: float = Field(default=900.0, gt=0)
+    # The agency that owns what DCC makes by itself (detection alerts) and what the command
+    # line makes without naming a user of an agency (docs/accounts.md, "What each object is
+    # marked"): the ministry that `dcc init` creates by default.
+    default_agency: str = Field(default="kemlu", pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
     @field_validator("fetch_allowed_private", "webhook_allowed_private", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ import pytest
 from alert_helpers import store_processed
 from sqlalchemy import Engine, Table, func, select
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.actions import (
     do_acknowledge_alert,
     do_create_watchlist,
@@ -84,8 +85,8 @@ def test_watchlist_create_update_delete_bump_the_revision(engine: Engine) -> Non
     do_delete_watchlist(engine, created.id)
     with engine.connect() as conn:
         assert watchlist_revision(conn) == start + 3
-        assert get_watchlist(conn, created.id) is None
-        assert list_watchlists(conn) == []
+        assert get_watchlist(conn, LOCAL_OPERATOR, created.id) is None
+        assert list_watchlists(conn, LOCAL_OPERATOR) == []
     with pytest.raises(WatchlistNotFoundError, match=f"no watchlist with id {created.id}"):
         do_update_watchlist(engine, created.id, WatchlistChanges(name="again"))
 
@@ -97,7 +98,7 @@ def test_a_bad_query_stores_nothing(engine: Engine) -> None:
     with pytest.raises(QuerySyntaxError):
         do_update_watchlist(engine, created.id, WatchlistChanges(query="gempa AND"))
     with engine.connect() as conn:
-        assert [w.query for w in list_watchlists(conn)] == ["gempa"]
+        assert [w.query for w in list_watchlists(conn, LOCAL_OPERATOR)] == ["gempa"]
 
 
 # --- matches to alerts -----------------------------------------------------------------------
@@ -112,9 +113,9 @@ def test_one_story_makes_one_alert_per_window(engine: Engine) -> None:
             engine, matches_for(watchlist, [item_id]), window=HOUR, now=now + timedelta(minutes=n)
         )
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
-        history = alert_history(conn, alert.id)
-        gathered = alert_item_ids(conn, alert.id)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
+        history = alert_history(conn, LOCAL_OPERATOR, alert.id)
+        gathered = alert_item_ids(conn, LOCAL_OPERATOR, alert.id)
     assert alert.item_count == 20
     assert alert.first_item_id == ids[0] and alert.last_item_id == ids[-1]
     assert alert.explanation["last_item"]["id"] == ids[-1]
@@ -157,8 +158,8 @@ def test_past_the_cap_a_watchlists_new_stories_go_to_the_digest(engine: Engine) 
         max_instant=2,
     )
     with engine.connect() as conn:
-        found = sorted(list_alerts(conn), key=lambda a: a.id)
-        deliveries = [alert_deliveries_of(conn, a.id) for a in found]
+        found = sorted(list_alerts(conn, LOCAL_OPERATOR), key=lambda a: a.id)
+        deliveries = [alert_deliveries_of(conn, LOCAL_OPERATOR, a.id) for a in found]
     assert [a.schedule.value for a in found] == [
         "instant",
         "instant",
@@ -183,7 +184,7 @@ def test_recording_the_same_matches_again_changes_nothing(engine: Engine) -> Non
     assert len(first.created) == 1 and first.attached == 2
     assert again.created == () and again.updated == () and again.attached == 0
     with engine.connect() as conn:
-        assert list_alerts(conn)[0].item_count == 2
+        assert list_alerts(conn, LOCAL_OPERATOR)[0].item_count == 2
     assert count(engine, alert_items) == 2
 
 
@@ -203,9 +204,9 @@ def test_deliveries_are_recorded_per_recipient_and_schedule(engine: Engine) -> N
     )
     do_record_matches(engine, matches_for(instant, [1]) + matches_for(digest, [1]), window=HOUR)
     with engine.connect() as conn:
-        by_watchlist = {a.watchlist_id: a for a in list_alerts(conn)}
-        now_sent = alert_deliveries_of(conn, by_watchlist[instant.id].id)
-        kept = alert_deliveries_of(conn, by_watchlist[digest.id].id)
+        by_watchlist = {a.watchlist_id: a for a in list_alerts(conn, LOCAL_OPERATOR)}
+        now_sent = alert_deliveries_of(conn, LOCAL_OPERATOR, by_watchlist[instant.id].id)
+        kept = alert_deliveries_of(conn, LOCAL_OPERATOR, by_watchlist[digest.id].id)
     assert [(d.channel, d.recipient, d.status) for d in now_sent] == [
         ("in_app", "duty", DeliveryStatus.DELIVERED),
         ("in_app", "desk-asia", DeliveryStatus.DELIVERED),
@@ -237,7 +238,7 @@ def test_two_workers_on_one_story_open_one_alert(engine: Engine) -> None:
         thread.join(timeout=60)
     assert errors == []
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert alert.item_count == 4
 
 
@@ -258,7 +259,7 @@ def test_lifecycle_records_who_when_and_why(engine: Engine) -> None:
     escalated = do_escalate_alert(engine, alert_id, who="budi", note="incident for KBRI Tokyo")
     assert escalated.status is AlertStatus.ESCALATED
     with engine.connect() as conn:
-        history = alert_history(conn, alert_id)
+        history = alert_history(conn, LOCAL_OPERATOR, alert_id)
     assert [(e.type.value, e.who, e.note) for e in history] == [
         ("created", None, None),
         ("acknowledged", "ana", None),
@@ -274,8 +275,11 @@ def test_illegal_moves_are_refused_and_change_nothing(engine: Engine) -> None:
     with pytest.raises(AlertTransitionError):
         do_escalate_alert(engine, alert_id)
     with engine.connect() as conn:
-        alert = get_alert(conn, alert_id)
+        alert = get_alert(conn, LOCAL_OPERATOR, alert_id)
         assert alert is not None and alert.status_changed_by == "local"  # nobody named
-        assert [e.type.value for e in alert_history(conn, alert_id)] == ["created", "dismissed"]
+        assert [e.type.value for e in alert_history(conn, LOCAL_OPERATOR, alert_id)] == [
+            "created",
+            "dismissed",
+        ]
     with pytest.raises(AlertNotFoundError, match="no alert with id 999999"):
         do_acknowledge_alert(engine, 999999)

@@ -13,6 +13,7 @@ import pytest
 from alert_helpers import StoryEnricher, store_raw
 from sqlalchemy import Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.actions import do_create_watchlist, do_delete_watchlist
 from dcc.alerts.broadcast import alert_broadcaster
 from dcc.alerts.queries import alert_item_ids, list_alerts
@@ -40,8 +41,8 @@ def test_twenty_items_of_one_story_make_one_alert(engine: Engine, matcher: Alert
     for start in range(0, 20, 5):  # four jobs of five items
         assert process_items(engine, ids[start : start + 5], enricher, matcher) == 5
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
-        assert alert_item_ids(conn, alert.id) == ids
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
+        assert alert_item_ids(conn, LOCAL_OPERATOR, alert.id) == ids
     assert alert.item_count == 20 and alert.story_key == "story:lombok-quake"
     assert alert.explanation["matched"] == ["gempa", "country:ID"]
 
@@ -55,12 +56,12 @@ def test_a_crash_between_labels_and_alerts_loses_no_match(
     # The first delivery stores the labels and dies before the alerts are stored.
     assert process_items(engine, ids, enricher) == 2
     with engine.connect() as conn:
-        assert list_alerts(conn) == []
+        assert list_alerts(conn, LOCAL_OPERATOR) == []
     # The job is delivered again: nothing left to enrich, but the items are matched.
     assert process_items(engine, ids, enricher, matcher) == 0
     assert process_items(engine, ids, enricher, matcher) == 0  # and a third time: no double
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert alert.item_count == 2
 
 
@@ -75,7 +76,7 @@ def test_the_matcher_follows_watchlist_changes(engine: Engine, matcher: AlertMat
     third = store_raw(engine, ["Gempa ketiga"], prefix="c")
     process_items(engine, third, StoryEnricher("third"), matcher)
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert alert.first_item_id == second[0] and alert.item_count == 1
 
 
@@ -159,7 +160,7 @@ async def test_ingest_enrich_match_alert(ctx: Context, feed_url: str) -> None:
                 await asyncio.wait_for(task, timeout=30)
                 workers.close()
     with ctx.engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert alert.title == "Gempa Lombok: Gempa magnitudo 5,4 guncang Lombok"
     assert alert.explanation["matched"] == ["gempa", "lombok"]
     assert alert.explanation["first_item"]["url"] == "http://antara.example/1"

@@ -20,6 +20,7 @@ from delivery_helpers import (
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.actions import add_deliveries
 from dcc.alerts.delivery import deliver_due, run_delivery_loop
 from dcc.alerts.delivery_actions import delivery_lease, do_claim_deliveries
@@ -34,7 +35,11 @@ LATER = T0 + timedelta(seconds=61)  # past any backoff with delivery_backoff_max
 
 def deliveries(engine: Engine, alert_id: int, channel: Channel) -> list[Delivery]:
     with engine.connect() as conn:
-        return [d for d in alert_deliveries_of(conn, alert_id) if d.channel == channel.value]
+        return [
+            d
+            for d in alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
+            if d.channel == channel.value
+        ]
 
 
 def only(engine: Engine, alert_id: int, channel: Channel) -> Delivery:
@@ -305,7 +310,7 @@ async def test_the_loop_sends_a_new_alert_at_once_and_stops(engine: Engine) -> N
         stop.set()
         await asyncio.wait_for(loop, timeout=10)
     with engine.connect() as conn:
-        assert get_alert(conn, alert_id) is not None
+        assert get_alert(conn, LOCAL_OPERATOR, alert_id) is not None
     [request] = receiver.received
     assert request.is_signed and request.json()["alert"]["id"] == alert_id
 

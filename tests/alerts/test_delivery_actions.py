@@ -11,6 +11,7 @@ import pytest
 from delivery_helpers import T0, raise_alert, watchlist_to
 from sqlalchemy import Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.actions import add_deliveries, do_record_matches
 from dcc.alerts.delivery_actions import (
     RetryPolicy,
@@ -51,7 +52,7 @@ def test_deliveries_go_to_the_recipients_each_channel_reaches(engine: Engine) ->
     )
     alert_id = raise_alert(engine, watchlist)
     with engine.connect() as conn:
-        found = alert_deliveries_of(conn, alert_id)
+        found = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
     assert [(d.channel, d.recipient, d.status, d.attempts) for d in found] == [
         ("in_app", "desk-asia", DeliveryStatus.DELIVERED, 1),
         ("email", "ops@example.org", DeliveryStatus.PENDING, 0),
@@ -65,7 +66,7 @@ def test_in_app_goes_to_the_owner_when_only_addresses_are_listed(engine: Engine)
     watchlist = watchlist_to(engine, ["ops@example.org"], ["in_app", "email"])
     alert_id = raise_alert(engine, watchlist)
     with engine.connect() as conn:
-        found = alert_deliveries_of(conn, alert_id)
+        found = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
     assert [(d.channel, d.recipient) for d in found] == [
         ("in_app", "ana"),
         ("email", "ops@example.org"),
@@ -78,7 +79,7 @@ def test_a_digest_schedule_keeps_every_delivery_for_the_digest(engine: Engine) -
     )
     alert_id = raise_alert(engine, watchlist)
     with engine.connect() as conn:
-        found = alert_deliveries_of(conn, alert_id)
+        found = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
     assert {d.status for d in found} == {DeliveryStatus.AWAITING_DIGEST}
     assert [d.recipient for d in found] == ["ana", "ops@example.org", HOOK]
     assert claim(engine) == []  # the instant worker leaves them to the digest
@@ -152,7 +153,7 @@ def test_failures_back_off_then_die(engine: Engine) -> None:
         assert claimed.attempts == attempt
         report = do_record_failure(engine, [claimed], "  SMTP\n said no ", now, retry=retry)
         with engine.connect() as conn:
-            [row] = [d for d in list_deliveries(conn) if d.alert_id == alert_id]
+            [row] = [d for d in list_deliveries(conn, LOCAL_OPERATOR) if d.alert_id == alert_id]
         assert row.last_error == "SMTP said no"
         if attempt < 3:
             assert report == DeliveryReport(retrying=(claimed.id,))
@@ -176,7 +177,7 @@ def test_a_delivery_whose_worker_keeps_dying_ends_dead(engine: Engine) -> None:
         now += LEASE
     assert claim(engine, now, max_attempts=2) == []
     with engine.connect() as conn:
-        [row] = alert_deliveries_of(conn, alert_id)
+        [row] = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
     assert row.status is DeliveryStatus.DEAD
     assert "never reported back" in (row.last_error or "")
 
@@ -188,7 +189,7 @@ def test_in_app_digests_are_delivered_once_their_interval_is_over(engine: Engine
     later = T0 + timedelta(hours=1)
     report = do_deliver_in_app_digests(engine, later, created_before=later)
     with engine.connect() as conn:
-        [row] = alert_deliveries_of(conn, alert_id)
+        [row] = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
     assert report == DeliveryReport(delivered=(row.id,))
     assert (row.status, row.attempts, row.delivered_at) == (DeliveryStatus.DELIVERED, 1, later)
 

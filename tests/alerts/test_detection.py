@@ -11,6 +11,7 @@ import pytest
 from detection_helpers import NOW, ItemSpec, labels, spread, store_items
 from sqlalchemy import Engine, func, select
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.detection import ActivityDetector, detection_config
 from dcc.alerts.detection_records import DetectionOutcome
 from dcc.alerts.queries import alert_deliveries_of, alert_history, alert_item_ids, list_alerts
@@ -57,14 +58,14 @@ def test_a_burst_after_a_quiet_day_raises_one_alert_and_more_items_update_it(
 ) -> None:
     matcher.alert_on_processed(quiet_day(engine), now=NOW)
     with engine.connect() as conn:
-        assert list_alerts(conn) == []
+        assert list_alerts(conn, LOCAL_OPERATOR) == []
     first = burst(engine, 30, prefix="b")
     matcher.alert_on_processed(first, now=NOW)
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
-        history = alert_history(conn, alert.id)
-        [delivery] = alert_deliveries_of(conn, alert.id)
-        attached = alert_item_ids(conn, alert.id)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
+        history = alert_history(conn, LOCAL_OPERATOR, alert.id)
+        [delivery] = alert_deliveries_of(conn, LOCAL_OPERATOR, alert.id)
+        attached = alert_item_ids(conn, LOCAL_OPERATOR, alert.id)
     assert alert.kind is AlertKind.BURST
     assert (alert.rule, alert.story_key, alert.item_count) == ("burst:country", "country:ID", 30)
     explanation = alert.explanation
@@ -97,8 +98,8 @@ def test_a_burst_after_a_quiet_day_raises_one_alert_and_more_items_update_it(
     later = NOW + timedelta(minutes=1)
     matcher.alert_on_processed(burst(engine, 20, prefix="d", minutes=5), now=later)
     with engine.connect() as conn:
-        [updated] = list_alerts(conn)
-        history = alert_history(conn, alert.id)
+        [updated] = list_alerts(conn, LOCAL_OPERATOR)
+        history = alert_history(conn, LOCAL_OPERATOR, alert.id)
     assert updated.id == alert.id and updated.item_count == 52
     assert updated.explanation["window"]["count"] == 52
     assert [e.type for e in history] == [AlertEventType.CREATED, AlertEventType.UPDATED]
@@ -111,11 +112,13 @@ def test_a_fresh_installation_learns_before_it_calls_bursts(
     burst (the hour profile needs 6 known hours); a quiet day later, the same is a burst."""
     matcher.alert_on_processed(burst(engine, 30, prefix="b"), now=NOW)
     with engine.connect() as conn:
-        assert list_alerts(conn, kind=AlertKind.BURST) == []
+        assert list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.BURST) == []
     matcher.alert_on_processed(quiet_day(engine), now=NOW)
     matcher.alert_on_processed(burst(engine, 30, prefix="c"), now=NOW)
     with engine.connect() as conn:
-        assert [a.rule for a in list_alerts(conn, kind=AlertKind.BURST)] == ["burst:country"]
+        assert [a.rule for a in list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.BURST)] == [
+            "burst:country"
+        ]
 
 
 def test_three_items_over_an_empty_baseline_are_no_burst(
@@ -123,7 +126,7 @@ def test_three_items_over_an_empty_baseline_are_no_burst(
 ) -> None:
     matcher.alert_on_processed(burst(engine, 3, prefix="b"), now=NOW)
     with engine.connect() as conn:
-        assert list_alerts(conn) == []
+        assert list_alerts(conn, LOCAL_OPERATOR) == []
 
 
 def test_a_redelivered_job_counts_its_items_once(engine: Engine, matcher: AlertMatcher) -> None:
@@ -154,12 +157,12 @@ def test_eight_accounts_posting_the_same_text_raise_one_campaign_alert(
     copy_ids = store_items(engine, copies, prefix="c")
     matcher.alert_on_processed(copy_ids[:3], now=NOW)  # three accounts so far: nothing
     with engine.connect() as conn:
-        assert list_alerts(conn) == []
+        assert list_alerts(conn, LOCAL_OPERATOR) == []
     matcher.alert_on_processed(copy_ids[3:], now=NOW)
     matcher.alert_on_processed(copy_ids, now=NOW)  # redelivered: nothing more
     with engine.connect() as conn:
-        [alert] = list_alerts(conn, kind=AlertKind.CAMPAIGN)
-        attached = alert_item_ids(conn, alert.id)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.CAMPAIGN)
+        attached = alert_item_ids(conn, LOCAL_OPERATOR, alert.id)
     assert (alert.rule, alert.story_key, alert.item_count) == (
         "campaign:copy_paste",
         f"item:{root}",
@@ -202,10 +205,10 @@ def test_rising_negative_stance_in_one_countrys_media_raises_a_stance_shift(
     ]
     matcher.alert_on_processed(store_items(engine, before, prefix="a"), now=NOW)
     with engine.connect() as conn:
-        assert list_alerts(conn, kind=AlertKind.STANCE_SHIFT) == []
+        assert list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.STANCE_SHIFT) == []
     matcher.alert_on_processed(store_items(engine, after, prefix="b"), now=NOW)
     with engine.connect() as conn:
-        [alert] = list_alerts(conn, kind=AlertKind.STANCE_SHIFT)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.STANCE_SHIFT)
     assert (alert.rule, alert.story_key) == ("stance_shift:source_country", "source_country:MY")
     explanation = alert.explanation
     assert explanation["window"]["negative"] == 15 and explanation["window"]["with_stance"] == 24
@@ -221,7 +224,7 @@ def test_a_new_story_growing_fast_is_novel(engine: Engine, matcher: AlertMatcher
     ]
     matcher.alert_on_processed(store_items(engine, specs, prefix="s"), now=NOW)
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert (alert.kind, alert.rule, alert.story_key) == (
         AlertKind.BURST,
         "novelty:story",
@@ -248,11 +251,11 @@ def test_the_sweep_catches_what_an_evaluation_missed(
     assert outcome is not None  # watchlist matching went on
     assert "detection failed for items" in caplog.text
     with engine.connect() as conn:
-        assert list_alerts(conn) == []
+        assert list_alerts(conn, LOCAL_OPERATOR) == []
     outcome = ActivityDetector(engine, DetectionConfig()).sweep(NOW + timedelta(minutes=1))
     assert len(outcome.created) == 1
     with engine.connect() as conn:
-        [alert] = list_alerts(conn, kind=AlertKind.BURST)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.BURST)
     assert alert.rule == "burst:country"
 
 
@@ -278,7 +281,7 @@ async def test_the_detection_loop_sweeps_until_stopped(engine: Engine) -> None:
     await asyncio.wait_for(run_detection_loop(engine, settings, stop, clock=clock), timeout=10)
     assert len(swept) == 2
     with engine.connect() as conn:
-        [alert] = list_alerts(conn, kind=AlertKind.BURST)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.BURST)
     assert alert.item_count == 30
 
 
@@ -309,5 +312,5 @@ def test_a_watchlist_failure_does_not_cost_the_counts(
     monkeypatch.setattr("dcc.alerts.workers.do_record_matches", fail)
     assert matcher.alert_on_processed(burst(engine, 30, prefix="b"), now=NOW) is None
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert alert.rule == "burst:country" and alert.item_count == 30

@@ -9,6 +9,7 @@ import pytest
 from detection_helpers import NOW
 from sqlalchemy import Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.actions import do_dismiss_alert
 from dcc.alerts.broadcast import alert_broadcaster
 from dcc.alerts.detection_actions import do_record_detections
@@ -45,9 +46,9 @@ def test_a_detection_opens_an_alert_delivered_to_the_watch_floor(
     outcome = do_record_detections(engine, [detection(30)], now=NOW)
     [alert_id] = outcome.created
     with engine.connect() as conn:
-        alert = get_alert(conn, alert_id)
-        [event] = alert_history(conn, alert_id)
-        [delivery] = alert_deliveries_of(conn, alert_id)
+        alert = get_alert(conn, LOCAL_OPERATOR, alert_id)
+        [event] = alert_history(conn, LOCAL_OPERATOR, alert_id)
+        [delivery] = alert_deliveries_of(conn, LOCAL_OPERATOR, alert_id)
     assert alert is not None
     assert (alert.kind, alert.status, alert.item_count) == (AlertKind.BURST, AlertStatus.NEW, 30)
     assert alert.window_ends_at == NOW + timedelta(hours=1)
@@ -79,9 +80,9 @@ def test_one_alert_per_rule_and_key_per_window(engine: Engine, publishes: list[i
     [later] = do_record_detections(engine, [detection(30)], now=NOW + timedelta(hours=2)).created
     assert same == first and len(other) == 2 and later not in (first, *other)
     with engine.connect() as conn:
-        alerts = list_alerts(conn, kind=AlertKind.BURST)
-        updated = get_alert(conn, first)
-        history = alert_history(conn, first)
+        alerts = list_alerts(conn, LOCAL_OPERATOR, kind=AlertKind.BURST)
+        updated = get_alert(conn, LOCAL_OPERATOR, first)
+        history = alert_history(conn, LOCAL_OPERATOR, first)
     assert len(alerts) == 4
     assert updated is not None and updated.item_count == 80
     assert updated.explanation["window"] == {"count": 80}
@@ -98,8 +99,8 @@ def test_a_dismissed_alert_keeps_its_status_while_it_is_updated(engine: Engine) 
     do_dismiss_alert(engine, alert_id, who="ana")
     do_record_detections(engine, [detection(60)], now=NOW + timedelta(minutes=1))
     with engine.connect() as conn:
-        alert = get_alert(conn, alert_id)
-        history = alert_history(conn, alert_id)
+        alert = get_alert(conn, LOCAL_OPERATOR, alert_id)
+        history = alert_history(conn, LOCAL_OPERATOR, alert_id)
     assert alert is not None and alert.status is AlertStatus.DISMISSED and alert.item_count == 60
     assert history[-1].type is AlertEventType.UPDATED
     assert history[-1].status is AlertStatus.DISMISSED
@@ -109,5 +110,5 @@ def test_two_findings_of_one_batch_for_one_key_make_one_alert(engine: Engine) ->
     outcome = do_record_detections(engine, [detection(30), detection(70)], now=NOW)
     assert len(outcome.created) == 1 and outcome.updated == outcome.created
     with engine.connect() as conn:
-        [alert] = list_alerts(conn)
+        [alert] = list_alerts(conn, LOCAL_OPERATOR)
     assert alert.item_count == 70

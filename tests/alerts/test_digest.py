@@ -16,6 +16,7 @@ from delivery_helpers import (
 )
 from sqlalchemy import Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.digest import digest_boundary, send_digests
 from dcc.alerts.queries import alert_deliveries_of
 from dcc.alerts.records import DeliveryReport, DeliveryStatus
@@ -28,7 +29,7 @@ def statuses(engine: Engine, alert_ids: list[int]) -> dict[tuple[int, str, str],
         return {
             (d.alert_id, d.channel, d.recipient): d.status.value
             for a in alert_ids
-            for d in alert_deliveries_of(conn, a)
+            for d in alert_deliveries_of(conn, LOCAL_OPERATOR, a)
         }
 
 
@@ -78,7 +79,7 @@ async def test_a_failed_digest_keeps_its_deliveries_for_a_later_run(engine: Engi
         report = await send_digests(engine, settings, NEXT_HOUR)
         assert len(report.retrying) == 2
         with engine.connect() as conn:
-            rows = [d for a in alert_ids for d in alert_deliveries_of(conn, a)]
+            rows = [d for a in alert_ids for d in alert_deliveries_of(conn, LOCAL_OPERATOR, a)]
         assert {d.status for d in rows} == {DeliveryStatus.AWAITING_DIGEST}
         assert {d.last_error for d in rows} == {f"{receiver.url('/fail')} answered HTTP 500"}
         # One delay for the whole digest, so it comes back together.

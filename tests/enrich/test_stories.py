@@ -90,6 +90,31 @@ def test_stories_link_across_languages() -> None:
     assert later == indonesian[0]
 
 
+def test_only_titles_that_share_a_word_are_embedded() -> None:
+    calls: list[list[str]] = []
+
+    def recording(texts: Sequence[str]) -> NDArray[np.float32]:
+        calls.append(list(texts))
+        return _fake_embedder(texts)
+
+    english = [
+        "Magnitude 5.4 earthquake shakes Lombok, residents of Lombok flee to tents",
+        "Lombok earthquake damages hundreds of houses, residents flee",
+        "Residents of Lombok still in tents after the magnitude 5.4 earthquake",
+    ]
+    floods = [*JAKARTA_FLOOD_ID, "Banjir Jakarta meluas, warga terdampak banjir bertambah"]
+    stories = StoryClusterer(embedder=recording)
+    flood = [stories.add(f"f{i}", t, "id")[0] for i, t in enumerate(floods)]
+    for i, text in enumerate(english):
+        stories.add(f"en{i}", text, "en")
+    assert calls == []  # the flood's title and the earthquake's share no word
+    lombok = [stories.add(f"id{i}", t, "id") for i, t in enumerate(LOMBOK_ID)]
+    # "Lombok" is in both titles: each is embedded once, in one call, and the two are linked.
+    assert calls == [[LOMBOK_ID[0], english[0]]]
+    assert "linked_across_languages" in lombok[-1][1]
+    assert lombok[-1][0] != flood[0]
+
+
 @pytest.mark.slow
 def test_real_encoder_links_indonesian_and_english() -> None:
     stories = StoryClusterer()

@@ -431,8 +431,12 @@ async def test_requests_to_one_host_are_spaced(server: Server, make_fetcher):
     url = server.url("/stamp")
     await asyncio.gather(*(fetcher.fetch(url, allow_private=True) for _ in range(3)))
     first, second, third = server.state.stamps
-    assert second - first >= 0.19
-    assert third - second >= 0.19
+    # The fetcher spaces the requests it sends; the server stamps them when its handler runs,
+    # which a busy machine delays by a varying few tens of milliseconds: allow for that jitter
+    # on each gap, while the whole span still shows both delays.
+    assert second - first >= 0.12
+    assert third - second >= 0.12
+    assert third - first >= 0.36
 
 
 def test_read_file_limited_reads_within_the_limit(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from dcc.ingest.actions import do_ingest_stream, do_store_enrichment
 from dcc.query.errors import QuerySyntaxError
 from dcc.query.search import search_items
 from dcc.records import RawItem, StoredItem
+from dcc.store import facets
 from dcc.store.facets import facet_counts
 from dcc.store.items import get_items
 from dcc.store.records import FACET_NAMES, Facets
@@ -135,6 +136,8 @@ def matching(engine: Engine, query: str) -> list[StoredItem]:
         "",
         "gempa",
         "gempa lang:en",
+        "gempa -lang:id source:bbc-asia",
+        "gempa -topic:disaster",
         "gempa OR banjir",
         '"gempa di"',
         "country:ID",
@@ -185,6 +188,23 @@ def test_sample_counts_the_newest_matches_and_says_so(stocked: Engine) -> None:
     assert facets.sampled_since == newest[-1].published_at
     assert as_pairs(facets) == brute_force(newest)
     assert whole.is_sampled is False and whole.counted == len(matching(stocked, "gempa"))
+
+
+def test_checked_candidates_are_bounded_and_it_says_so(
+    stocked: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where FTS5 drives and filters are checked one by one, only the newest MAX_CANDIDATES
+    items holding the words are checked: every match since the oldest checked is counted."""
+    if stocked.dialect.name != "sqlite":
+        pytest.skip("FTS5 drives on SQLite only")
+    monkeypatch.setattr(facets, "MAX_CANDIDATES", 3)
+    with stocked.connect() as conn:
+        bounded = facet_counts(conn, "gempa country:ID", now=NOW)
+    checked = sorted(matching(stocked, "gempa"), key=lambda i: i.id, reverse=True)[:4]
+    expected = [i for i in checked if i in matching(stocked, "gempa country:ID")]
+    assert bounded.is_sampled is True and bounded.counted == len(expected) == 3
+    assert bounded.sampled_since == checked[-1].published_at == NOW - timedelta(hours=2)
+    assert as_pairs(bounded) == brute_force(expected)
 
 
 def test_exactly_sample_matches_is_not_sampled(stocked: Engine) -> None:

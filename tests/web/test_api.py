@@ -164,14 +164,16 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
 def test_home_page_lists_items_search_and_health(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
-    assert "Gempa Lombok 0" in page.text and "Source health" in page.text
+    assert "Gempa Lombok 29" in page.text and "Source health" in page.text
     assert "unreachable (1)" in page.text
+    # The first home page searched with ?q=; that search is the search page's now.
     found = client.get("/", params={"q": "banda"})
+    assert found.url.path == "/search"
     assert "M 6.1 - Banda Sea" in found.text and "Gempa Lombok" not in found.text
-    none = client.get("/", params={"q": "zzzzunlikely"})
+    none = client.get("/search", params={"q": "zzzzunlikely"})
     assert "No items match" in none.text
-    bad = client.get("/", params={"q": "-only"})
-    assert bad.status_code == 200 and "no word to search for" in bad.text
+    bad = client.get("/search", params={"q": "lang:xx"})
+    assert bad.status_code == 200 and "is not a language code" in bad.text
 
 
 def test_static_assets_are_local(client: TestClient) -> None:

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeAlias
 
 # --- agencies --------------------------------------------------------------------------------
 
@@ -165,6 +166,21 @@ class Principal:
 
     def has_permission(self, permission: Permission) -> bool:
         return has_permission(self.role, permission)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalOperator:
+    """Who reads through the command line and DCC's own workers: the operator of the machine,
+    who already holds the database, reads every object (docs/accounts.md, "Command line").
+
+    Never built from a web request: the web layer reads as the signed-in Principal.
+    """
+
+
+LOCAL_OPERATOR = LocalOperator()
+
+# Who a query reads as: a signed-in user (markings apply) or the local operator (they do not).
+Reader: TypeAlias = Principal | LocalOperator
 
 
 # --- sessions and tokens ---------------------------------------------------------------------

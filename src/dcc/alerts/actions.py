@@ -8,6 +8,12 @@ log lock (`lock_alert_log`), so that:
   before commit; the lock makes commit order follow them);
 - two workers matching items of the same story at once cannot both open an alert for it.
 Alerts are written seldom compared with items, so one lock costs nothing measurable.
+
+Actions on one watchlist or alert take `by`: the signed-in principal asking (the web layer),
+who must be able to read it (else the same "not found" as for a missing one) and whose role
+must allow the action; or None for the local operator (the command line), who may do
+anything. A watchlist is changed or removed only by its owner agency or its author: a share
+lets an agency read a watchlist, not rewrite it.
 """
 
 from __future__ import annotations
@@ -18,16 +24,16 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from dcc.accounts.access import require_permission
+from dcc.accounts.checks import checked_agency_id
+from dcc.accounts.errors import PermissionDeniedError
+from dcc.accounts.queries import agency_or_raise, get_user_by_username
+from dcc.accounts.records import LOCAL_OPERATOR, Permission, Principal, Reader
 from dcc.alerts.broadcast import alert_broadcaster
 from dcc.alerts.channels.webhook import webhook_policy, webhook_refusal
-from dcc.alerts.errors import (
-    AlertNotFoundError,
-    DeliveryError,
-    WatchlistError,
-    WatchlistNotFoundError,
-)
+from dcc.alerts.errors import DeliveryError, WatchlistError
 from dcc.alerts.lifecycle import EVENT_FOR_STATUS, check_transition
-from dcc.alerts.queries import get_alert, get_watchlist, row_to_alert, row_to_watchlist
+from dcc.alerts.queries import alert_or_raise, row_to_alert, row_to_watchlist, watchlist_or_raise
 from dcc.alerts.records import (
     Alert,
     AlertEventType,
@@ -97,30 +103,54 @@ def do_create_watchlist(
     engine: Engine,
     spec: WatchlistSpec,
     *,
+    by: Principal | None = None,
     owner: str | None = None,
+    owner_agency: str | None = None,
     settings: Settings | None = None,
 ) -> Watchlist:
-    """Store a new watchlist; matchers pick it up on their next batch.
+    """Store a new watchlist, marked `spec.tlp` (default AMBER); matchers pick it up on
+    their next batch.
+
+    Created by `by` (the manage_watchlists permission): it is their agency's, they are its
+    owner and author. Created by the local operator (`by` None): `owner` is who is recorded
+    (a user's name makes that user its author), owned by `owner_agency`, else that user's
+    agency, else DCC_DEFAULT_AGENCY.
 
     Raises WatchlistError for a bad definition (a webhook URL resolving to a private address
-    included), QuerySyntaxError for a bad query.
+    included, an unknown TLP label), QuerySyntaxError for a bad query.
     """
+    require_permission(by, Permission.MANAGE_WATCHLISTS, "create watchlists")
     spec, _ = checked_spec(spec)
-    check_webhook_destinations(spec, settings or get_settings())
+    settings = settings or get_settings()
+    check_webhook_destinations(spec, settings)
     now = datetime.now(tz=UTC)
     with engine.begin() as conn:
+        author: int | None
+        if by is not None:
+            who, agency, author = by.username, by.agency_id, by.user_id
+        else:
+            who = who_or_default(owner)
+            user = get_user_by_username(conn, who)
+            author = user.id if user is not None else None
+            if owner_agency is not None:
+                agency = agency_or_raise(conn, checked_agency_id(owner_agency)).id
+            else:
+                agency = user.agency_id if user is not None else settings.default_agency
         new_id = conn.execute(
             insert(watchlists)
             .values(
                 **_spec_values(spec),
-                owner=who_or_default(owner),
+                owner=who,
+                owner_agency=agency,
+                tlp=spec.tlp,
+                created_by=author,
                 created_at=now,
                 updated_at=now,
             )
             .returning(watchlists.c.id)
         ).scalar_one()
         _bump_revision(conn)
-        return _watchlist_or_raise(conn, int(new_id))
+        return watchlist_or_raise(conn, LOCAL_OPERATOR, int(new_id))
 
 
 def do_update_watchlist(
@@ -128,11 +158,15 @@ def do_update_watchlist(
     watchlist_id: int,
     changes: WatchlistChanges,
     *,
+    by: Principal | None = None,
     settings: Settings | None = None,
 ) -> Watchlist:
-    """Change some fields of a watchlist; the result is checked as a whole, as on creation."""
+    """Change some fields of a watchlist; the result is checked as a whole, as on creation.
+    Its marking stays as it was."""
+    require_permission(by, Permission.MANAGE_WATCHLISTS, "change watchlists")
     with engine.begin() as conn:
-        current = _watchlist_or_raise(conn, watchlist_id)
+        current = watchlist_or_raise(conn, _reader(by), watchlist_id)
+        _require_owner(by, current, "change")
         spec, _ = checked_spec(changes.applied_to(current.spec))
         check_webhook_destinations(spec, settings or get_settings())
         conn.execute(
@@ -141,14 +175,17 @@ def do_update_watchlist(
             .values(**_spec_values(spec), updated_at=datetime.now(tz=UTC))
         )
         _bump_revision(conn)
-        return _watchlist_or_raise(conn, watchlist_id)
+        return watchlist_or_raise(conn, LOCAL_OPERATOR, watchlist_id)
 
 
-def do_delete_watchlist(engine: Engine, watchlist_id: int) -> None:
-    """Remove a watchlist: it matches nothing more; its alerts are kept, with their history."""
+def do_delete_watchlist(engine: Engine, watchlist_id: int, *, by: Principal | None = None) -> None:
+    """Remove a watchlist: it matches nothing more; its alerts are kept, with their history
+    and marking."""
+    require_permission(by, Permission.MANAGE_WATCHLISTS, "remove watchlists")
     now = datetime.now(tz=UTC)
     with engine.begin() as conn:
-        _watchlist_or_raise(conn, watchlist_id)
+        current = watchlist_or_raise(conn, _reader(by), watchlist_id)
+        _require_owner(by, current, "remove")
         conn.execute(
             update(watchlists)
             .where(watchlists.c.id == watchlist_id)
@@ -194,11 +231,19 @@ def _bump_revision(conn: Connection) -> None:
     )
 
 
-def _watchlist_or_raise(conn: Connection, watchlist_id: int) -> Watchlist:
-    found = get_watchlist(conn, watchlist_id)
-    if found is None:
-        raise WatchlistNotFoundError(f"no watchlist with id {watchlist_id}")
-    return found
+def _reader(by: Principal | None) -> Reader:
+    return LOCAL_OPERATOR if by is None else by
+
+
+def _require_owner(by: Principal | None, watchlist: Watchlist, doing: str) -> None:
+    """Refuse (PermissionDeniedError) a reader who is neither of the owner agency nor the
+    author: a share grants reading, not rewriting."""
+    if by is None or by.agency_id == watchlist.owner_agency or by.user_id == watchlist.created_by:
+        return
+    raise PermissionDeniedError(
+        f"only its owner agency ({watchlist.owner_agency or 'none'}) or its author may "
+        f"{doing} watchlist {watchlist.id}"
+    )
 
 
 # --- matches to alerts -----------------------------------------------------------------------
@@ -435,6 +480,9 @@ def _new_alert_row(
         "watchlist_id": watchlist.id,
         "story_key": story,
         "title": f"{watchlist.name}: {first.item_title}"[:MAX_TITLE_LENGTH],
+        # The watchlist's marking: who reads the watchlist reads its alerts (marking.py).
+        "owner_agency": watchlist.owner_agency,
+        "tlp": watchlist.tlp,
         "status": AlertStatus.NEW.value,
         "schedule": schedule.value,
         "item_count": len(fresh),
@@ -551,45 +599,76 @@ class AlertAction(Protocol):
     """The shape of the lifecycle actions below (for callers that pick one)."""
 
     def __call__(
-        self, engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+        self,
+        engine: Engine,
+        alert_id: int,
+        *,
+        who: str | None = None,
+        note: str | None = None,
+        by: Principal | None = None,
     ) -> Alert: ...
 
 
 def do_acknowledge_alert(
-    engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+    engine: Engine,
+    alert_id: int,
+    *,
+    who: str | None = None,
+    note: str | None = None,
+    by: Principal | None = None,
 ) -> Alert:
     """Someone has seen the alert and looks into it (new -> acknowledged)."""
-    return _move(engine, alert_id, AlertStatus.ACKNOWLEDGED, who, note)
+    return _move(engine, alert_id, AlertStatus.ACKNOWLEDGED, who, note, by)
 
 
 def do_dismiss_alert(
-    engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+    engine: Engine,
+    alert_id: int,
+    *,
+    who: str | None = None,
+    note: str | None = None,
+    by: Principal | None = None,
 ) -> Alert:
     """The alert needs nothing more (new or acknowledged -> dismissed)."""
-    return _move(engine, alert_id, AlertStatus.DISMISSED, who, note)
+    return _move(engine, alert_id, AlertStatus.DISMISSED, who, note, by)
 
 
 def do_escalate_alert(
-    engine: Engine, alert_id: int, *, who: str | None = None, note: str | None = None
+    engine: Engine,
+    alert_id: int,
+    *,
+    who: str | None = None,
+    note: str | None = None,
+    by: Principal | None = None,
 ) -> Alert:
     """Hand the alert on (new or acknowledged -> escalated), recording who, when and why.
 
     The hook the coordination work (incidents) will build on: it will open or link an
     incident here, in the same transaction.
     """
-    return _move(engine, alert_id, AlertStatus.ESCALATED, who, note)
+    return _move(engine, alert_id, AlertStatus.ESCALATED, who, note, by)
 
 
 def _move(
-    engine: Engine, alert_id: int, wanted: AlertStatus, who: str | None, note: str | None
+    engine: Engine,
+    alert_id: int,
+    wanted: AlertStatus,
+    who: str | None,
+    note: str | None,
+    by: Principal | None,
 ) -> Alert:
-    """Move an alert to `wanted` if its lifecycle allows; raise AlertTransitionError if not."""
+    """Move an alert to `wanted` if its lifecycle allows; raise AlertTransitionError if not.
+
+    `by` (a signed-in principal) needs the triage_alerts permission and must be able to read
+    the alert; who acted is then `by`'s username unless `who` says otherwise.
+    """
+    require_permission(by, Permission.TRIAGE_ALERTS, "triage alerts")
     now = datetime.now(tz=UTC)
-    by = who_or_default(who)
+    actor = who_or_default(who if who is not None or by is None else by.username)
     cleaned_note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
     with engine.begin() as conn:
         lock_alert_log(conn)
-        alert = _alert_or_raise(conn, alert_id)
+        alert = alert_or_raise(conn, _reader(by), alert_id)
         check_transition(alert_id, alert.status, wanted)
         conn.execute(
             update(alerts)
@@ -597,18 +676,11 @@ def _move(
             .values(
                 status=wanted.value,
                 status_changed_at=now,
-                status_changed_by=by,
+                status_changed_by=actor,
                 updated_at=now,
             )
         )
-        _add_event(conn, alert_id, EVENT_FOR_STATUS[wanted], wanted, by, cleaned_note, now)
-        moved = _alert_or_raise(conn, alert_id)
+        _add_event(conn, alert_id, EVENT_FOR_STATUS[wanted], wanted, actor, cleaned_note, now)
+        moved = alert_or_raise(conn, LOCAL_OPERATOR, alert_id)
     alert_broadcaster.publish()
     return moved
-
-
-def _alert_or_raise(conn: Connection, alert_id: int) -> Alert:
-    found = get_alert(conn, alert_id)
-    if found is None:
-        raise AlertNotFoundError(f"no alert with id {alert_id}")
-    return found

@@ -99,6 +99,7 @@ def detection_config(settings: Settings) -> DetectionConfig | None:
             window_s=int(settings.campaign_window_s),
             min_accounts=settings.campaign_min_accounts,
         ),
+        owner_agency=settings.default_agency,
     )
 
 
@@ -175,7 +176,9 @@ class ActivityDetector:
         with self.engine.connect() as conn:
             found = self._find_in_series(conn, keys, now) + self._find_campaigns(conn, roots, now)
             detections = self._explain(conn, found, now)
-        outcome = do_record_detections(self.engine, detections, now=now)
+        outcome = do_record_detections(
+            self.engine, detections, now=now, owner_agency=self.config.owner_agency
+        )
         return replace(outcome, findings=len(found))
 
     # --- finding ------------------------------------------------------------------------

@@ -14,6 +14,11 @@ an in-app delivery to the watch floor (actions.add_deliveries), a publish after 
 alert per (rule, key) per window: a finding whose rule and key have an open alert updates
 it when its count grew by a tenth, at most every 30 seconds unless it doubled (a burst in
 full swing changes its alert now and then, not with each batch).
+
+Detection alerts are computed from public items, so they are GREEN, owned by the configured
+default agency (DCC_DEFAULT_AGENCY); one about a watchlist's series (`watchlist:7`, a burst of
+its matches) says what the watchlist watches, so it is the watchlist's alert: marked like it
+and read through its share list (alerts/marking.py).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dcc.alerts.actions import MAX_TITLE_LENGTH, add_deliveries, lock_alert_log
@@ -36,6 +41,7 @@ from dcc.alerts.detection_records import (
     DetectionOutcome,
     ItemActivity,
 )
+from dcc.alerts.marking import DETECTION_TLP, watchlist_of_key
 from dcc.alerts.records import (
     Alert,
     AlertEventType,
@@ -52,6 +58,7 @@ from dcc.store.schema import (
     alert_items,
     alerts,
     campaign_posts,
+    watchlists,
 )
 
 # Who detection alerts are delivered to in the app (the live stream and the alert list).
@@ -64,6 +71,9 @@ UPDATE_INTERVAL = timedelta(seconds=30)
 UPDATE_JUMP = 2.0
 # A redelivered job comes back within minutes; ids counted longer ago are forgotten.
 COUNTED_RETENTION = timedelta(days=2)
+# A finding about a watchlist that is gone (it cannot be, rows are only marked removed):
+# nobody but the operator reads it, rather than guessing who should.
+_UNKNOWN_WATCHLIST_TLP = "RED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,15 +274,21 @@ def needs_update(alert: Alert, count: int, now: datetime) -> bool:
 
 
 def do_record_detections(
-    engine: Engine, detections: Sequence[Detection], *, now: datetime | None = None
+    engine: Engine,
+    detections: Sequence[Detection],
+    *,
+    now: datetime | None = None,
+    owner_agency: str | None = None,
 ) -> DetectionOutcome:
     """Open an alert per detection, or update the open alert of its rule and key.
 
     The first detection of a (rule, key) opens an alert of its kind, delivered in-app to
     the watch floor, open for the finding's `alert_window`; later ones update its count,
     title and explanation while it is open, whatever its status (a dismissed burst stays
-    quiet until its window ends).
+    quiet until its window ends). New alerts are GREEN and owned by `owner_agency` (default:
+    DetectionConfig's), except those about a watchlist, marked like it.
     """
+    owner = owner_agency or DetectionConfig().owner_agency
     if not detections:
         return DetectionOutcome()
     now = now or datetime.now(tz=UTC)
@@ -287,7 +303,7 @@ def do_record_detections(
             pair = (detection.finding.rule, detection.finding.story_key)
             existing = open_alerts.get(pair)
             if existing is None:
-                alert_id = _open_detection_alert(conn, detection, now)
+                alert_id = _open_detection_alert(conn, detection, now, owner)
                 created.append(alert_id)
             elif needs_update(existing, detection.finding.count, now):
                 alert_id = existing.id
@@ -305,15 +321,20 @@ def do_record_detections(
     )
 
 
-def _open_detection_alert(conn: Connection, detection: Detection, now: datetime) -> int:
+def _open_detection_alert(
+    conn: Connection, detection: Detection, now: datetime, owner_agency: str
+) -> int:
     finding = detection.finding
+    watchlist_id, owner, tlp = _detection_marking(conn, finding.story_key, owner_agency)
     alert_id = int(
         conn.execute(
             insert(alerts)
             .values(
                 kind=finding.kind.value,
                 rule=finding.rule,
-                watchlist_id=None,
+                watchlist_id=watchlist_id,
+                owner_agency=owner,
+                tlp=tlp,
                 story_key=finding.story_key,
                 title=finding.title[:MAX_TITLE_LENGTH],
                 status=AlertStatus.NEW.value,
@@ -341,6 +362,21 @@ def _open_detection_alert(conn: Connection, detection: Detection, now: datetime)
         now=now,
     )
     return alert_id
+
+
+def _detection_marking(
+    conn: Connection, story_key: str, owner_agency: str
+) -> tuple[int | None, str | None, str]:
+    """(watchlist id, owner agency, TLP) of a new detection alert on `story_key`."""
+    watchlist_id = watchlist_of_key(story_key)
+    if watchlist_id is None:
+        return None, owner_agency, DETECTION_TLP
+    row = conn.execute(
+        select(watchlists.c.owner_agency, watchlists.c.tlp).where(watchlists.c.id == watchlist_id)
+    ).first()
+    if row is None:
+        return None, None, _UNKNOWN_WATCHLIST_TLP
+    return watchlist_id, row.owner_agency, row.tlp
 
 
 def _update_detection_alert(

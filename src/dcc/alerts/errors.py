@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dcc.accounts.errors import ObjectNotVisibleError
 from dcc.errors import DCCError
 
 
@@ -12,12 +13,13 @@ class WatchlistError(DCCError):
     """
 
 
-class WatchlistNotFoundError(DCCError):
-    """No watchlist has this id (or it was removed)."""
+class WatchlistNotFoundError(ObjectNotVisibleError):
+    """No watchlist has this id (or it was removed), or none the reader may read: the same
+    words either way, so that forged ids reveal nothing (HTTP 404)."""
 
 
-class AlertNotFoundError(DCCError):
-    """No alert has this id."""
+class AlertNotFoundError(ObjectNotVisibleError):
+    """No alert has this id, or none the reader may read (the same words either way)."""
 
 
 class AlertTransitionError(DCCError):

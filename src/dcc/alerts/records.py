@@ -11,7 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from dcc.accounts.records import TLP, Marking, Share
 from dcc.records import JSONValue
+
+# What a new watchlist is marked unless its creator chooses (docs/accounts.md).
+DEFAULT_WATCHLIST_TLP = TLP.AMBER.value
 
 
 class AlertKind(enum.StrEnum):
@@ -77,6 +81,9 @@ class WatchlistSpec:
     channels: tuple[str, ...] = (Channel.IN_APP.value,)
     schedule: str = Schedule.INSTANT.value
     is_enabled: bool = True
+    # The TLP 2.0 label, chosen at creation (alerts/marking.py): AMBER unless told, since a
+    # watchlist reveals what an agency watches.
+    tlp: str = DEFAULT_WATCHLIST_TLP
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,7 @@ class WatchlistChanges:
             channels=spec.channels if self.channels is None else self.channels,
             schedule=spec.schedule if self.schedule is None else self.schedule,
             is_enabled=spec.is_enabled if self.is_enabled is None else self.is_enabled,
+            tlp=spec.tlp,  # the marking is not changed by an update
         )
 
 
@@ -116,6 +124,10 @@ class Watchlist:
     created_at: datetime
     updated_at: datetime
     last_matched_at: datetime | None = None
+    # The marking (alerts/marking.py). `tlp` is what is stored: "" (none) denies everyone.
+    owner_agency: str | None = None
+    tlp: str = ""
+    created_by: int | None = None  # the user who created it: the marking's author
 
     @property
     def rule(self) -> str:
@@ -131,6 +143,7 @@ class Watchlist:
             channels=tuple(c.value for c in self.channels),
             schedule=self.schedule.value,
             is_enabled=self.is_enabled,
+            tlp=self.tlp,
         )
 
 
@@ -159,6 +172,9 @@ class Alert:
     window_ends_at: datetime
     status_changed_at: datetime | None = None
     status_changed_by: str | None = None
+    # The marking (alerts/marking.py): a watchlist's alerts copy their watchlist's.
+    owner_agency: str | None = None
+    tlp: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +261,19 @@ class MatchOutcome:
     created: tuple[int, ...] = ()  # ids of new alerts
     updated: tuple[int, ...] = ()  # ids of alerts that gathered more items
     attached: int = 0  # items attached, to new or existing alerts
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectAccess:
+    """Who can see a watchlist or an alert, and why ("who can see this"; sharing.py).
+
+    `shares` are the object's own and, for an alert, its watchlist's (each Share's
+    object_type says whose); `reason` says why the asking reader may read it.
+    """
+
+    object_type: str  # "watchlist" or "alert"
+    object_id: int
+    marking: Marking
+    shares: tuple[Share, ...]
+    who_can_read: str
+    reason: str

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from dcc.accounts.access import parse_tlp
+from dcc.accounts.errors import MarkingError
 from dcc.alerts.errors import WatchlistError
 from dcc.alerts.records import Channel, Schedule, WatchlistSpec
 from dcc.errors import FetchRefusedError
@@ -101,6 +103,10 @@ def checked_spec(spec: WatchlistSpec) -> tuple[WatchlistSpec, Node]:
     schedule = spec.schedule.strip().lower()
     if schedule not in [s.value for s in Schedule]:
         raise WatchlistError(f"schedule {spec.schedule!r} must be instant or digest")
+    try:
+        tlp = parse_tlp(spec.tlp).value
+    except MarkingError as exc:
+        raise WatchlistError(f"watchlist {name!r}: {exc}") from exc
     return (
         WatchlistSpec(
             name=name,
@@ -109,6 +115,7 @@ def checked_spec(spec: WatchlistSpec) -> tuple[WatchlistSpec, Node]:
             channels=channels,
             schedule=schedule,
             is_enabled=spec.is_enabled,
+            tlp=tlp,
         ),
         node,
     )

@@ -18,6 +18,7 @@ from types import TracebackType
 import httpx
 from sqlalchemy import Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.channels.smtp import alert_email, digest_email, send_email
 from dcc.alerts.channels.webhook import (
     alert_payload,
@@ -177,4 +178,4 @@ async def attempt(
 def load_alerts(engine: Engine, claims: Sequence[DeliveryClaim]) -> dict[int, Alert]:
     """The alerts of `claims`, by id (what the messages are made of)."""
     with engine.connect() as conn:
-        return get_alerts(conn, sorted({c.alert_id for c in claims}))
+        return get_alerts(conn, LOCAL_OPERATOR, sorted({c.alert_id for c in claims}))

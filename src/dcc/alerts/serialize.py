@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from dcc.alerts.records import Alert, AlertEvent, Delivery, Watchlist
+from dcc.accounts.serialize import share_json
+from dcc.alerts.records import Alert, AlertEvent, Delivery, ObjectAccess, Watchlist
 
 
 def iso(value: datetime | None) -> str | None:
@@ -27,6 +28,8 @@ def watchlist_json(watchlist: Watchlist) -> dict[str, Any]:
         "created_at": iso(watchlist.created_at),
         "updated_at": iso(watchlist.updated_at),
         "last_matched_at": iso(watchlist.last_matched_at),
+        "owner_agency": watchlist.owner_agency,
+        "tlp": watchlist.tlp,
     }
 
 
@@ -49,6 +52,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "window_ends_at": iso(alert.window_ends_at),
         "status_changed_at": iso(alert.status_changed_at),
         "status_changed_by": alert.status_changed_by,
+        "owner_agency": alert.owner_agency,
+        "tlp": alert.tlp,
     }
 
 
@@ -99,4 +104,25 @@ def alert_detail_json(
         "history": [event_json(e) for e in history],
         "deliveries": [delivery_detail_json(d) for d in deliveries],
         "item_ids": list(item_ids),
+    }
+
+
+def access_json(access: ObjectAccess) -> dict[str, Any]:
+    """Who can see a watchlist or an alert, and why (GET .../access)."""
+    marking = access.marking
+    return {
+        "object_type": access.object_type,
+        "id": access.object_id,
+        "owner_agency": marking.owner_agency or None,
+        "tlp": str(marking.tlp) or None,
+        "author_id": marking.author_id,
+        "shares": [
+            {
+                **share_json(s),
+                "via": "own" if s.object_type == access.object_type else s.object_type,
+            }
+            for s in access.shares
+        ],
+        "who_can_read": access.who_can_read,
+        "why_you_can": access.reason,
     }

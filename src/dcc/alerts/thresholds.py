@@ -133,6 +133,8 @@ class DetectionConfig:
     # Example item ids kept per 5-minute bucket and key: the explanation's examples, top terms
     # and top sources are drawn from these.
     examples_per_bucket: int = 5
+    # The agency owning detection alerts (GREEN; DCC_DEFAULT_AGENCY, alerts/marking.py).
+    owner_agency: str = "kemlu"
 
     @property
     def retention_s(self) -> dict[int, int]:

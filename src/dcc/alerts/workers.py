@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 
+from dcc.accounts.records import LOCAL_OPERATOR
 from dcc.alerts.actions import MAX_INSTANT_PER_WINDOW, do_record_matches
 from dcc.alerts.detection import ActivityDetector, detection_config
 from dcc.alerts.detection_records import DetectionOutcome
@@ -112,7 +113,9 @@ class AlertMatcher:
         revision = watchlist_revision(conn)
         with self._lock:
             if revision != self._revision:
-                self._index = WatchlistIndex(list_watchlists(conn, only_enabled=True))
+                self._index = WatchlistIndex(
+                    list_watchlists(conn, LOCAL_OPERATOR, only_enabled=True)
+                )
                 self._revision = revision
             return self._index
 

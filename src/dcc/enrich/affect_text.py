@@ -49,8 +49,12 @@ _TOKEN = re.compile(r"\[\w+\]|\w+|[^\w\s]")
 
 def prepare_text(text: str, *, mark_negation: bool = True) -> str:
     """Lower-case, mask URLs and mentions, space out punctuation, normalise informal words."""
-    text = _URL.sub(" [url] ", text.lower())
-    text = _MENTION.sub(" [username] ", text)
+    text = text.lower()
+    # Each pattern runs only where it can match (a pass over a 3 KB article costs ~20 µs).
+    if "://" in text or "www." in text:
+        text = _URL.sub(" [url] ", text)
+    if "@" in text:
+        text = _MENTION.sub(" [username] ", text)
     text = _ELONGATED.sub(r"\1\1", text)
     tokens = [INFORMAL.get(token, token) for token in _TOKEN.findall(text)]
     if mark_negation:
@@ -59,18 +63,15 @@ def prepare_text(text: str, *, mark_negation: bool = True) -> str:
 
 
 def _mark_negation(tokens: list[str]) -> list[str]:
-    marked: list[str] = []
-    left = 0
-    for token in tokens:
-        if token in NEGATIONS:
-            left = NEGATION_SCOPE
-            marked.append(token)
-        elif left and token.isalnum():
-            left -= 1
-            marked.append("neg_" + token)
-        else:
-            left = 0 if not token.isalnum() else left
-            marked.append(token)
+    # Only the few tokens after a negation are looked at: a word is marked until the scope is
+    # used up, a punctuation mark ends it, and another negation starts its own.
+    marked = list(tokens)
+    for i in [i for i, token in enumerate(tokens) if token in NEGATIONS]:
+        for j in range(i + 1, min(i + 1 + NEGATION_SCOPE, len(tokens))):
+            token = tokens[j]
+            if token in NEGATIONS or not token.isalnum():
+                break
+            marked[j] = "neg_" + token
     return marked
 
 

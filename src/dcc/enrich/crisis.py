@@ -42,7 +42,6 @@ _RETWEET = re.compile(r"^\s*RT\b[\s:]*", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _HASH = re.compile(r"#(\w+)")
 _DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 
 
 def prepare_text(text: str) -> str:
@@ -50,12 +49,16 @@ def prepare_text(text: str) -> str:
     # Why: a URL's or handle's letters are noise that does not carry to the next event, while
     # *having* a link or a number ("5 dead", "M 6.1") is a sign of an informative tweet.
     text = html.unescape(text)
-    text = _URL.sub(" httpurl ", text)
+    # Each pattern runs only where it can match ("www." is matched in any case).
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" httpurl ", text)
     text = _RETWEET.sub("retweetmark ", text)
-    text = _MENTION.sub(" atuser ", text)
-    text = _HASH.sub(r" \1 ", text)
+    if "@" in text:
+        text = _MENTION.sub(" atuser ", text)
+    if "#" in text:
+        text = _HASH.sub(r" \1 ", text)
     text = _DIGITS.sub("0", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # as re's \s, str.split() splits on Unicode white space
 
 
 class LexiconError(ValueError):

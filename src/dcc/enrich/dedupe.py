@@ -32,7 +32,7 @@ from dcc.enrich.labels import Why
 # The patterns text_features uses to take URLs, the RT marker and mentions out of the prose;
 # words_of applies them directly (test_dedupe checks both agree). The "#" of a hashtag and
 # runs of spaces, which text_features also rewrites, never change the words.
-from dcc.enrich.normalize import _INVISIBLE, _MENTION, _RETWEET, _URL, informal_id_lexicon
+from dcc.enrich.normalize import INVISIBLE, MENTION, RETWEET, URL, informal_id_lexicon
 
 DEFAULT_THRESHOLD = 0.7
 SHINGLE_WORDS = 3
@@ -48,7 +48,7 @@ DEFAULT_MAX_DOCS = 200_000  # about a day of a national stream's distinct items
 MAX_CHARS = 2_000
 STATE_VERSION = 1
 _WORD = re.compile(r"\w+")
-_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, INVISIBLE)) + "]")
 
 
 class DedupeStateError(ValueError):
@@ -56,9 +56,14 @@ class DedupeStateError(ValueError):
 
 
 @cache
-def _standard_spellings() -> dict[str, str]:
-    """informal_id_lexicon with the standard forms in lower case."""
-    return {informal: standard.lower() for informal, standard in informal_id_lexicon().items()}
+def _standard_spellings() -> tuple[dict[str, str], frozenset[str]]:
+    """informal_id_lexicon with the standard forms in lower case, and the informal words whose
+    standard form is not one word ("pemda" -> "pemerintah daerah")."""
+    spellings = {informal: standard.lower() for informal, standard in informal_id_lexicon().items()}
+    several = frozenset(
+        word for word, standard in spellings.items() if standard.split() != [standard]
+    )
+    return spellings, several
 
 
 def words_of(text: str) -> list[str]:
@@ -70,20 +75,23 @@ def words_of(text: str) -> list[str]:
     if not clean.isascii():  # NFKC and the invisible characters only concern non-ASCII text
         clean = unicodedata.normalize("NFKC", clean)
         if _HAS_INVISIBLE.search(clean):
-            clean = clean.translate(_INVISIBLE)
+            clean = clean.translate(INVISIBLE)
     # Each pattern runs only where it can match. Mentions are removed before lower-casing:
     # lower() turns some letters into two characters ("İ"), which would cut a handle short.
     lowered = clean.lower()
+    is_changed = False
     if "://" in lowered or "www." in lowered:
-        clean = _URL.sub(" ", clean)
+        clean, is_changed = URL.sub(" ", clean), True
     if clean.lstrip()[:2].lower() == "rt":
-        clean = _RETWEET.sub(" ", clean)
+        clean, is_changed = RETWEET.sub(" ", clean), True
     if "@" in clean:
-        clean = _MENTION.sub(" ", clean)
-    spellings = _standard_spellings()
+        clean, is_changed = MENTION.sub(" ", clean), True
+    spellings, several = _standard_spellings()
     # Same lexicon as normalize_informal_id, applied per word: a regex callback per token
-    # would halve the throughput. A standard form may be two words: hence join and split.
-    return " ".join([spellings.get(w, w) for w in _WORD.findall(clean.lower())]).split()
+    # would halve the throughput. A standard form may be two words: then join and split.
+    found = _WORD.findall(clean.lower() if is_changed else lowered)
+    words = [spellings.get(w, w) for w in found]
+    return words if several.isdisjoint(found) else " ".join(words).split()
 
 
 def shingles_of(words: list[str]) -> frozenset[str]:

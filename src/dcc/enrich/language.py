@@ -76,7 +76,7 @@ MALAY_DECISION = 0.55
 # looked for only when its sign is in the text: one pass of a combined pattern cost ~20 µs a
 # tweet, as much as the regional model.
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@])@\w{1,50}")
+_MENTION = re.compile(r"@(?<![\w@].)\w{1,50}")  # as normalize.MENTION
 _ENTITY = re.compile(r"&#?\w{1,8};")
 _RETWEET = re.compile(r"\ART\b[\s:]*", re.IGNORECASE)  # the handle after it is already gone
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dcc.enrich.gramindex import GramIndex
 from dcc.enrich.modelio import load_arrays, load_json, save_arrays, save_json
 
 # Letters only: digits and punctuation say nothing about which language of Indonesia it is.
@@ -117,6 +118,7 @@ class NgramClassifier:
         self._slots: dict[str, int] = {}
         self._table = np.zeros((_FIRST_CAPACITY, len(self.classes) + 2))
         self._lock = threading.Lock()
+        self._grams = GramIndex(self.vocabulary, max_n)
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -186,15 +188,34 @@ class NgramClassifier:
             grown = np.zeros((max(needed, 2 * len(self._table)), self._table.shape[1]))
             grown[:start] = self._table[:start]
             self._table = grown
-        get = self.index.get
         classes = len(self.classes)
-        for offset, word in enumerate(words):
-            rows = [i for i in map(get, word_ngrams(word, self.max_n)) if i is not None]
-            row = self._table[start + offset]
-            row[:classes] = self.weights.take(rows, axis=0).sum(axis=0, dtype=np.float64)
-            row[classes] = len(rows)
-            row[classes + 1] = 1.0 if ("w:" + word) in self.index else 0.0
-            self._slots[word] = start + offset
+        new = self._table[start:needed]
+        get = self.index.get
+        whole = [get("w:" + word) for word in words]  # the word itself, if seen in training
+        if not self._grams.usable:
+            for offset, word in enumerate(words):
+                rows = [i for i in map(get, word_ngrams(word, self.max_n)) if i is not None]
+                new[offset, :classes] = self.weights.take(rows, axis=0).sum(
+                    axis=0, dtype=np.float64
+                )
+                new[offset, classes] = len(rows)
+        else:  # all the words' n-grams at once (gramindex.py): the same rows, summed by row
+            owners, found = self._grams.rows_of(words)
+            known = [(n, i) for n, i in enumerate(whole) if i is not None]
+            if known:
+                owners = np.concatenate([owners, np.array([n for n, _ in known], dtype=np.int64)])
+                found = np.concatenate([found, np.array([i for _, i in known], dtype=np.int64)])
+                order = np.argsort(owners, kind="stable")
+                owners, found = owners[order], found[order]
+            counts = np.bincount(owners, minlength=len(words))
+            present = np.flatnonzero(counts)
+            if present.size:
+                firsts = (np.cumsum(counts) - counts)[present]
+                summed = self.weights.take(found, axis=0).astype(np.float64)
+                new[present, :classes] = np.add.reduceat(summed, firsts, axis=0)
+            new[:, classes] = counts
+        new[:, classes + 1] = [0.0 if i is None else 1.0 for i in whole]
+        self._slots.update(zip(words, range(start, needed), strict=True))
 
     def probabilities(self, text: str) -> tuple[NDArray[np.float64], int]:
         """P(label | text) in `labels` order, and how many known n-grams decided it."""

@@ -1,20 +1,32 @@
 """Search stored items with the query language: `search_items(conn, 'gempa country:ID')`.
 
 The same page shape as store/search.py (`SearchResults`), so the API and the CLI can switch
-to it without changing their output. The condition comes from sql.py; this module chooses
-how to run it:
-- SQLite, with words or phrases that every match must contain: the FTS5 index drives
-  (newest matches first, by rowid), a time filter narrows the rowid range through
-  item_time_bounds, and the other filters are checked on the candidates, as the existing
-  backend does (store/backends/sqlite.py); relevance is bm25 over the newest 2,000 matches;
-- otherwise (PostgreSQL, or a query of filters or negations only): one SELECT with the whole
-  condition, newest first; on PostgreSQL relevance is ts_rank_cd over the newest 2,000.
+to it without changing their output. How it runs (issue 5; measured with bench/web.py on
+1M items, SQLite):
+- SQLite: the most selective index drives (plan.py): FTS5 for words, with `lang:`, `kind:`
+  and `source:` as its facet tokens; the label index for `topic:`/`country:`; else the
+  covering index ix_items_id_filters. Candidates come newest first in bounded windows
+  (scan.py) and the other parts are checked on them by item id. Reading `country:`/`topic:`
+  out of the enrichment JSON of each candidate's wide row instead took 0.3-2.8 s a query;
+- the total counts the matches among the first MAX_CANDIDATES candidates (TOTAL_CAP+1
+  where nothing needs checking, MAX_ROW_CANDIDATES where a check reads the wide row); where
+  that bound cut the count, it is the matches found and `is_total_capped` says "at least".
+  The page itself is always exact: the scan goes on past the bound until the page (and the
+  relevance window) is full or no candidate is left;
+- time order is exact where candidates come by id (items are stored roughly, not exactly,
+  in time order): items older by id but newer than the page's oldest are looked for in the
+  id ranges of their hours (item_time_bounds). Relevance is bm25 over the newest
+  RELEVANCE_WINDOW matches by id; a query without words every match must contain is sorted
+  by time;
+- PostgreSQL: one SELECT with the whole condition (tsvector, and the same label index for
+  `topic:`/`country:`), newest first; relevance is ts_rank_cd over the newest
+  RELEVANCE_WINDOW.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +34,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    String,
     and_,
     func,
     literal,
@@ -30,19 +41,27 @@ from sqlalchemy import (
     select,
     text,
     true,
-    type_coerce,
 )
 
-from dcc.query.ast import And, Node, Not, Or, Term, TimeCompare, resolve_time
+from dcc.query.ast import And, Node, Or, Term
 from dcc.query.parser import parse_query
-from dcc.query.sql import compile_condition, fts5_expression, items_fts
+from dcc.query.plan import is_row_check, sqlite_plan
+from dcc.query.scan import Scanner, Window, merged_spans
+from dcc.query.sql import compile_condition
 from dcc.store import search as store_search
 from dcc.store.items import id_range_for_time, row_to_item
-from dcc.store.schema import items
-from dcc.store.search import TOTAL_CAP, SearchQuery, SearchResults, SortOrder, count_capped
+from dcc.store.schema import item_time_bounds, items
+from dcc.store.search import TOTAL_CAP, SearchQuery, SearchResults, SortOrder
 
 # As in store/backends: rank the newest matches only (a watch floor wants recent ones).
 RELEVANCE_WINDOW = 2_000
+# Candidates checked for the total where a check reads only indexes (ix_items_id_filters,
+# the label index): about 1.5 µs each on 1M items (bench/web.py), 20,000 in ~30 ms. Where a
+# check reads an item's wide row (kind, crisis, entity) one costs ~10 µs: 4,000 in ~40 ms.
+MAX_CANDIDATES = 20_000
+MAX_ROW_CANDIDATES = 4_000
+
+Match = tuple[int, Any]  # (id, time key) as Scanner finds it
 
 
 def search_items(
@@ -67,10 +86,8 @@ def search_items(
     terms = positive_terms(node) if node is not None else ()
     order: SortOrder = sort or ("relevance" if terms else "time")
     dialect = conn.dialect.name
-    plan = _fts_plan(node) if node is not None and dialect == "sqlite" else None
-    if plan is not None:
-        match, others = plan
-        ids, total, capped = _fts_ids(conn, match, others, order, page, per_page, moment)
+    if dialect == "sqlite":
+        ids, total, capped = _sqlite_ids(conn, node, order, page, per_page, moment)
     else:
         condition = compile_condition(node, dialect, now=moment) if node is not None else true()
         ranked = order == "relevance" and dialect == "postgresql" and bool(terms)
@@ -103,95 +120,134 @@ def positive_terms(node: Node) -> tuple[Term, ...]:
     return tuple(found)
 
 
-def _fts_plan(node: Node) -> tuple[str, list[Node]] | None:
-    """The MATCH expression every result must satisfy and the other parts of a top-level
-    AND, or None when no text part can drive the search."""
-    parts = node.children if isinstance(node, And) else (node,)
-    texts: list[Node] = []
-    others: list[Node] = []
-    for part in parts:
-        inner = part.child if isinstance(part, Not) else part
-        (texts if fts5_expression(inner) is not None else others).append(part)
-    match = fts5_expression(And(tuple(texts))) if texts else None
-    if match is None:
-        return None
-    return match, others
-
-
-def _fts_ids(
+def _sqlite_ids(
     conn: Connection,
-    match: str,
-    others: Sequence[Node],
+    node: Node | None,
     order: SortOrder,
     page: int,
     per_page: int,
     now: datetime,
 ) -> tuple[list[int], int, bool]:
-    """Walk the FTS5 matches newest first; check the other parts on the joined items."""
-    rowid: ColumnElement[int] = literal_column("items_fts.rowid")
-    where: list[ColumnElement[bool]] = [
-        literal_column("items_fts").op("MATCH")(literal(match, type_=String))
-    ]
-    since, until = _time_bounds(others, now)
-    if since is not None or until is not None:
-        id_range = id_range_for_time(conn, since, until)
+    """The page's ids, the total and whether it is a lower bound, on SQLite."""
+    plan = sqlite_plan(node, now)
+    id_range = None
+    if not plan.is_time_ordered and (plan.since is not None or plan.until is not None):
+        id_range = id_range_for_time(conn, plan.since, plan.until)
         if id_range is None:
             return [], 0, False
-        where.append(rowid.between(id_range[0], id_range[1]))
-    checks = [compile_condition(part, "sqlite", now=now) for part in others]
-    needs_items = bool(checks) or order == "time"
-    # sort_at as stored text: ISO strings in UTC sort correctly and cost less to read.
-    sort_at: ColumnElement[str] = (
-        type_coerce(items.c.sort_at, String) if needs_items else literal_column("''")
-    )
-    candidates = select(rowid, sort_at).select_from(items_fts)
-    if needs_items:
-        candidates = candidates.join(items, items.c.id == rowid)
-    candidates = candidates.where(*where, *checks).order_by(rowid.desc()).limit(TOTAL_CAP + 1)
-    rows = [(int(row[0]), str(row[1]), 0.0) for row in conn.execute(candidates)]
+    is_ranked = order == "relevance" and plan.text_match is not None
+    is_by_time = not is_ranked
+    scanner = Scanner(conn, plan, now=now, id_range=id_range, needs_time=is_by_time)
     offset = (page - 1) * per_page
-    if order == "time":
-        ordered = sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
+    # One past the page tells whether there is a next page; relevance ranks a window.
+    needed = offset + per_page + 1
+    if is_ranked:
+        needed = max(needed, RELEVANCE_WINDOW)
+    needed = min(needed, TOTAL_CAP + 1)
+    keep = needed if is_ranked else offset + per_page
+    if not plan.checks:
+        size = TOTAL_CAP + 1
+    elif any(is_row_check(part) for part in plan.checks):
+        size = MAX_ROW_CANDIDATES
     else:
-        window = _bm25(conn, match, rows[:RELEVANCE_WINDOW]) + rows[RELEVANCE_WINDOW:]
-        # bm25 is lower for better matches; ties go to the newer item.
-        ordered = sorted(window, key=lambda row: (row[2], -row[0]))
-    ids = [row[0] for row in ordered[offset : offset + per_page]]
-    return ids, min(len(rows), TOTAL_CAP), len(rows) > TOTAL_CAP
+        size = MAX_CANDIDATES
+    last = scanner.window(size=size, limit=TOTAL_CAP + 1, keep=keep, is_by_time=is_by_time)
+    found, kept = last.found, list(last.kept)
+    is_capped = found > TOTAL_CAP or not last.is_exhausted
+    while found < needed and not last.is_exhausted:
+        # Past the count's bound: only as many as the page needs, in growing windows.
+        size *= 2
+        last = scanner.window(
+            after=last.examined_to,
+            size=size,
+            limit=needed - found,
+            keep=keep,
+            is_by_time=is_by_time,
+        )
+        found += last.found
+        kept += last.kept
+        if last.is_exhausted:
+            is_capped = False  # every candidate was checked: `found` counts every match
+    if is_by_time:
+        kept.sort(key=lambda match: (match[1], match[0]), reverse=True)
+        if not plan.is_time_ordered and not last.is_exhausted:
+            extra = _newer_by_time(conn, scanner, kept[:keep], last, keep, id_range)
+            found += len(extra)
+            kept = sorted(kept + extra, key=lambda match: (match[1], match[0]), reverse=True)
+        ordered = kept
+    else:
+        ordered = _by_relevance(conn, plan.match or "", kept)
+    page_ids = [match[0] for match in ordered[offset : offset + per_page]]
+    return page_ids, min(found, TOTAL_CAP), is_capped or found > TOTAL_CAP
 
 
-def _bm25(
-    conn: Connection, match: str, rows: list[tuple[int, str, float]]
-) -> list[tuple[int, str, float]]:
-    """`rows` with their bm25 scores (title weighs 4, text 1), in one pass over their range."""
-    if not rows:
+def _newer_by_time(
+    conn: Connection,
+    scanner: Scanner,
+    newest: list[Match],
+    last: Window,
+    wanted: int,
+    id_range: tuple[int, int] | None,
+) -> list[Match]:
+    """Matches older by id than every candidate checked (`last.examined_to`) that are newer
+    by time than the `wanted`-th of `newest` (the newest found, by time): each lies in the id
+    range of its hour (item_time_bounds)."""
+    if not newest or last.examined_to is None:
         return []
-    wanted = {row[0]: row for row in rows}
-    scored = conn.execute(
-        text(
-            "SELECT rowid, bm25(items_fts, 4.0, 1.0, 0.0) FROM items_fts "
-            "WHERE items_fts MATCH :match AND rowid BETWEEN :low AND :high"
-        ),
-        {"match": match, "low": min(wanted), "high": max(wanted)},
-    )
-    return [
-        (row_id, wanted[row_id][1], float(score)) for row_id, score in scored if row_id in wanted
+    oldest_wanted = str(newest[min(wanted, len(newest)) - 1][1])
+    below = last.examined_to[1]
+    hour = int(_parse_stored(oldest_wanted).timestamp()) // 3600
+    spans = [
+        (int(low), min(int(high), below - 1))
+        for low, high in conn.execute(
+            select(item_time_bounds.c.min_id, item_time_bounds.c.max_id).where(
+                item_time_bounds.c.hour >= hour, item_time_bounds.c.min_id < below
+            )
+        )
     ]
+    if id_range is not None:
+        spans = [(max(low, id_range[0]), min(high, id_range[1])) for low, high in spans]
+    extra: list[Match] = []
+    for span in merged_spans([(low, high) for low, high in spans if low <= high]):
+        window = scanner.window(
+            size=None,
+            limit=None,
+            keep=wanted,
+            is_by_time=True,
+            span=span,
+            since_text=oldest_wanted,
+        )
+        extra += window.kept
+    return extra
 
 
-def _time_bounds(parts: Sequence[Node], now: datetime) -> tuple[datetime | None, datetime | None]:
-    """The narrowest since/until that the top-level time parts imply (a superset)."""
-    since: datetime | None = None
-    until: datetime | None = None
-    for part in parts:
-        if not isinstance(part, TimeCompare):
-            continue
-        bound = resolve_time(part.point, now)
-        if part.op in (">", ">="):
-            since = bound if since is None else max(since, bound)
-        else:
-            until = bound if until is None else min(until, bound)
-    return since, until
+def _parse_stored(value: str) -> datetime:
+    """items.sort_at as SQLite stores it ('YYYY-MM-DD HH:MM:SS.ffffff', UTC)."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _by_relevance(conn: Connection, match: str, found: list[Match]) -> list[Match]:
+    """`found` (newest by id first) by bm25 over the first RELEVANCE_WINDOW (title weighs
+    4, text 1), then the others newest first; ties go to the newer item."""
+    window = found[:RELEVANCE_WINDOW]
+    if not window:
+        return []
+    wanted = [match[0] for match in window]
+    # One pass over the window's id range; "+rowid IN" filters there (bm25 is computed only
+    # for the rows kept) without making FTS5 look each id up alone (seconds for 2,000).
+    scores = {
+        int(row_id): float(score)
+        for row_id, score in conn.execute(
+            text(
+                "SELECT rowid, bm25(items_fts, 4.0, 1.0, 0.0) FROM items_fts "
+                "WHERE items_fts MATCH :match AND rowid BETWEEN :low AND :high "
+                "AND +rowid IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"match": match, "low": min(wanted), "high": max(wanted), "ids": json.dumps(wanted)},
+        )
+    }
+    ranked = sorted(window, key=lambda match: (scores.get(match[0], 0.0), -match[0]))
+    return ranked + found[RELEVANCE_WINDOW:]
 
 
 def _select_ids(
@@ -232,5 +288,6 @@ def _select_ids(
             .offset(offset)
         )
     ids = [int(i) for i in conn.execute(page_query).scalars()]
-    total, capped = count_capped(conn, select(items.c.id).where(and_(condition)))
-    return ids, total, capped
+    limited = select(items.c.id).where(and_(condition)).limit(TOTAL_CAP + 1).subquery()
+    total = int(conn.execute(select(func.count()).select_from(limited)).scalar_one())
+    return ids, min(total, TOTAL_CAP), total > TOTAL_CAP

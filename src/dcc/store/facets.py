@@ -21,7 +21,7 @@ feed) or one it is about (docs/query-language.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,9 +44,9 @@ from sqlalchemy import (
 )
 
 from dcc.errors import QueryError
-from dcc.query.ast import And, Field, FieldMatch, Node, Not, TimeCompare, resolve_time
+from dcc.query.ast import And, Field, FieldMatch, Node, Not
 from dcc.query.parser import parse_query
-from dcc.query.search import _fts_plan
+from dcc.query.plan import fts_plan, time_bounds
 from dcc.query.sql import compile_condition, items_fts
 from dcc.store.backends.sqlite import facet_token
 from dcc.store.items import id_range_for_time
@@ -166,7 +166,7 @@ def newest_matches(
     Top-level `topic:`/`country:` filters are checked in the label index by item id, the
     rest as query/sql.py compiles it."""
     dialect = conn.dialect.name
-    plan = _fts_plan(node) if node is not None and dialect == "sqlite" else None
+    plan = fts_plan(node) if node is not None and dialect == "sqlite" else None
     parts = list(plan[1] if plan is not None else _top_level(node))
     since, until = time_bounds(parts, now)
     extra = [visible] if visible is not None else []
@@ -403,30 +403,6 @@ def _top_level(node: Node | None) -> Sequence[Node]:
     if node is None:
         return ()
     return node.children if isinstance(node, And) else (node,)
-
-
-def time_bounds(parts: Sequence[Node], now: datetime) -> tuple[datetime | None, datetime | None]:
-    """The narrowest since/until that the time filters among `parts` imply (they are AND-ed,
-    and so are the parts of a nested AND such as a day range): a superset of the matches'
-    times."""
-    since: datetime | None = None
-    until: datetime | None = None
-    for part in _and_parts(parts):
-        if isinstance(part, TimeCompare):
-            bound = resolve_time(part.point, now)
-            if part.op in (">", ">="):
-                since = bound if since is None else max(since, bound)
-            else:
-                until = bound if until is None else min(until, bound)
-    return since, until
-
-
-def _and_parts(parts: Sequence[Node]) -> Iterator[Node]:
-    for part in parts:
-        if isinstance(part, And):
-            yield from _and_parts(part.children)
-        else:
-            yield part
 
 
 def _parse_time(text: str) -> datetime:

@@ -196,6 +196,15 @@ watchlists = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_matched_at", UTCDateTime),
     Column("deleted_at", UTCDateTime),
+    # The marking (issue 5, migration 0008; alerts/marking.py): the creator's agency and the
+    # TLP 2.0 label chosen at creation; the share list is in object_shares ("watchlist").
+    # NULL for rows older than the markings whose owner is no user. A NULL tlp matches no
+    # rule of accounts/access.py, so a writer that forgot it hides the row (default deny).
+    Column("owner_agency", String(64)),
+    Column("tlp", String(20)),
+    # The user who created it (the marking's author), when a user did. No foreign key: users
+    # are never deleted, and SQLite cannot drop a referencing column in place (migration 0008).
+    Column("created_by", BigInteger),
 )
 
 # One row (id 1): the watchlist revision, bumped by every watchlist change so that matchers
@@ -230,6 +239,11 @@ alerts = Table(
     Column("window_ends_at", UTCDateTime, nullable=False),
     Column("status_changed_at", UTCDateTime),
     Column("status_changed_by", String(100)),
+    # The marking (migration 0008): a watchlist's alerts copy their watchlist's and also read
+    # its share list; detection alerts are GREEN, owned by DCC_DEFAULT_AGENCY, unless they
+    # are about a watchlist (burst:watchlist). History, deliveries and items are the alert's.
+    Column("owner_agency", String(64)),
+    Column("tlp", String(20)),
 )
 Index("ix_alerts_rule_story", alerts.c.rule, alerts.c.story_key, alerts.c.window_ends_at)
 Index("ix_alerts_status", alerts.c.status, alerts.c.id)

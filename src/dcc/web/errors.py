@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from dcc.accounts.errors import CsrfError, ObjectNotVisibleError, PermissionDeniedError
+from dcc.accounts.errors import (
+    AccountError,
+    AccountNotFoundError,
+    CsrfError,
+    MarkingError,
+    ObjectNotVisibleError,
+    PermissionDeniedError,
+)
 from dcc.alerts.errors import (
     AlertNotFoundError,
     AlertTransitionError,
@@ -52,6 +59,20 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _not_visible(_: Request, exc: ObjectNotVisibleError) -> JSONResponse:
         # The same answer as for an object that does not exist (no probing of ids).
         return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
+    @app.exception_handler(MarkingError)
+    async def _marking(_: Request, exc: MarkingError) -> JSONResponse:
+        # A TLP label that is none, an agency on a RED object's share list.
+        return JSONResponse(error_body("invalid_marking", str(exc)), status_code=400)
+
+    @app.exception_handler(AccountNotFoundError)
+    async def _account_not_found(_: Request, exc: AccountNotFoundError) -> JSONResponse:
+        # An agency or user named in a request body (a share) that does not exist.
+        return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
+    @app.exception_handler(AccountError)
+    async def _account_error(_: Request, exc: AccountError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_request", str(exc)), status_code=400)
 
     @app.exception_handler(QueryError)
     async def _query_error(_: Request, exc: QueryError) -> JSONResponse:

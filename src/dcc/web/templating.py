@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from dcc.web import i18n
+from dcc.web import display, i18n
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -27,3 +27,6 @@ TEMPLATES.env.filters["datetime"] = i18n.format_datetime
 TEMPLATES.env.filters["language_name"] = i18n.language_name
 TEMPLATES.env.globals["current_locale"] = i18n.current_locale
 TEMPLATES.env.globals["locale_names"] = i18n.LOCALE_NAMES
+# Country, topic and label names, and the entity-marked text of the page modules.
+TEMPLATES.env.filters.update(display.FILTERS)
+TEMPLATES.env.globals.update(display.GLOBALS)

@@ -1,4 +1,9 @@
-"""/api/v1/watchlists: saved queries matched on the stream, and each one's Atom feed."""
+"""/api/v1/watchlists: saved queries matched on the stream, each one's Atom feed, its share
+list and who can see it.
+
+A user sees the watchlists its markings let it read (alerts/marking.py): others answer 404
+exactly as missing ones do. Changing and removing one also takes its owner agency or author.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +17,20 @@ from sqlalchemy import Connection
 from dcc.accounts.records import Permission
 from dcc.alerts.actions import do_create_watchlist, do_delete_watchlist, do_update_watchlist
 from dcc.alerts.channels.feed import FEED_SIZE, watchlist_feed
-from dcc.alerts.errors import WatchlistNotFoundError
-from dcc.alerts.queries import get_watchlist, list_alerts, list_watchlists
-from dcc.alerts.records import Watchlist, WatchlistChanges, WatchlistSpec
+from dcc.alerts.queries import list_alerts, list_watchlists, watchlist_or_raise
+from dcc.alerts.records import DEFAULT_WATCHLIST_TLP, WatchlistChanges, WatchlistSpec
 from dcc.alerts.rules import MAX_NAME_LENGTH, MAX_RECIPIENTS
-from dcc.alerts.serialize import watchlist_json
+from dcc.alerts.serialize import access_json, watchlist_json
+from dcc.alerts.sharing import do_share_watchlist, do_unshare_watchlist, watchlist_access
 from dcc.context import Context
 from dcc.query.parser import MAX_QUERY_LENGTH
-from dcc.web.auth import ActingUser, require
+from dcc.web.api.shares import AgencyId, ShareIn, Username
+from dcc.web.auth import CurrentPrincipal, require
 from dcc.web.deps import RowId, get_conn, get_context
 
 router = APIRouter(tags=["watchlists"])
 Conn = Annotated[Connection, Depends(get_conn)]
 Ctx = Annotated[Context, Depends(get_context)]
-User = ActingUser
 
 
 class WatchlistIn(BaseModel):
@@ -38,6 +43,12 @@ class WatchlistIn(BaseModel):
     channels: list[str] = Field(default_factory=lambda: ["in_app"])
     schedule: str = Field(default="instant", description="instant or digest")
     enabled: bool = True
+    tlp: str = Field(
+        default=DEFAULT_WATCHLIST_TLP,
+        max_length=20,
+        description="TLP 2.0 label: CLEAR, GREEN, AMBER (default), AMBER+STRICT or RED; "
+        "its alerts get the same. It is owned by the creator's agency.",
+    )
 
     def spec(self) -> WatchlistSpec:
         return WatchlistSpec(
@@ -47,6 +58,7 @@ class WatchlistIn(BaseModel):
             channels=tuple(self.channels),
             schedule=self.schedule,
             is_enabled=self.enabled,
+            tlp=self.tlp,
         )
 
 
@@ -72,16 +84,9 @@ class WatchlistPatch(BaseModel):
         )
 
 
-def _found(conn: Connection, watchlist_id: int) -> Watchlist:
-    watchlist = get_watchlist(conn, watchlist_id)
-    if watchlist is None:
-        raise WatchlistNotFoundError(f"no watchlist with id {watchlist_id}")
-    return watchlist
-
-
-@router.get("/watchlists", summary="Watchlists, oldest first")
-def read_watchlists(conn: Conn) -> dict[str, Any]:
-    return {"watchlists": [watchlist_json(w) for w in list_watchlists(conn)]}
+@router.get("/watchlists", summary="The watchlists you may read, oldest first")
+def read_watchlists(conn: Conn, principal: CurrentPrincipal) -> dict[str, Any]:
+    return {"watchlists": [watchlist_json(w) for w in list_watchlists(conn, principal)]}
 
 
 @router.post(
@@ -90,13 +95,13 @@ def read_watchlists(conn: Conn) -> dict[str, Any]:
     summary="Create a watchlist (the query is checked)",
     dependencies=[require(Permission.MANAGE_WATCHLISTS)],
 )
-def create_watchlist(body: WatchlistIn, ctx: Ctx, user: User) -> dict[str, Any]:
-    return watchlist_json(do_create_watchlist(ctx.engine, body.spec(), owner=user))
+def create_watchlist(body: WatchlistIn, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, Any]:
+    return watchlist_json(do_create_watchlist(ctx.engine, body.spec(), by=principal))
 
 
 @router.get("/watchlists/{watchlist_id}", summary="One watchlist")
-def read_watchlist(watchlist_id: RowId, conn: Conn) -> dict[str, Any]:
-    return watchlist_json(_found(conn, watchlist_id))
+def read_watchlist(watchlist_id: RowId, conn: Conn, principal: CurrentPrincipal) -> dict[str, Any]:
+    return watchlist_json(watchlist_or_raise(conn, principal, watchlist_id))
 
 
 @router.patch(
@@ -104,8 +109,11 @@ def read_watchlist(watchlist_id: RowId, conn: Conn) -> dict[str, Any]:
     summary="Change some fields of a watchlist",
     dependencies=[require(Permission.MANAGE_WATCHLISTS)],
 )
-def update_watchlist(watchlist_id: RowId, body: WatchlistPatch, ctx: Ctx) -> dict[str, Any]:
-    return watchlist_json(do_update_watchlist(ctx.engine, watchlist_id, body.changes()))
+def update_watchlist(
+    watchlist_id: RowId, body: WatchlistPatch, ctx: Ctx, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    changed = do_update_watchlist(ctx.engine, watchlist_id, body.changes(), by=principal)
+    return watchlist_json(changed)
 
 
 @router.delete(
@@ -114,8 +122,8 @@ def update_watchlist(watchlist_id: RowId, body: WatchlistPatch, ctx: Ctx) -> dic
     summary="Remove a watchlist",
     dependencies=[require(Permission.MANAGE_WATCHLISTS)],
 )
-def delete_watchlist(watchlist_id: RowId, ctx: Ctx) -> Response:
-    do_delete_watchlist(ctx.engine, watchlist_id)
+def delete_watchlist(watchlist_id: RowId, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+    do_delete_watchlist(ctx.engine, watchlist_id, by=principal)
     return Response(status_code=204)
 
 
@@ -125,10 +133,63 @@ def delete_watchlist(watchlist_id: RowId, ctx: Ctx) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/atom+xml": {}}}},
 )
-def read_watchlist_feed(watchlist_id: RowId, conn: Conn, request: Request) -> Response:
-    watchlist = _found(conn, watchlist_id)
-    alerts = list_alerts(conn, watchlist_id=watchlist_id, limit=FEED_SIZE)
+def read_watchlist_feed(
+    watchlist_id: RowId, conn: Conn, request: Request, principal: CurrentPrincipal
+) -> Response:
+    watchlist = watchlist_or_raise(conn, principal, watchlist_id)
+    alerts = list_alerts(conn, principal, watchlist_id=watchlist_id, limit=FEED_SIZE)
     document = watchlist_feed(
         watchlist, alerts, base_url=str(request.base_url), now=datetime.now(tz=UTC)
     )
     return Response(document, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get(
+    "/watchlists/{watchlist_id}/access",
+    summary="Who can see this watchlist (and its alerts), and why",
+)
+def read_watchlist_access(
+    watchlist_id: RowId, conn: Conn, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return access_json(watchlist_access(conn, principal, watchlist_id))
+
+
+@router.post(
+    "/watchlists/{watchlist_id}/shares",
+    summary="Share a watchlist and its alerts with an agency or a named user (TLP rules)",
+    dependencies=[require(Permission.SHARE)],
+)
+def share_watchlist(
+    watchlist_id: RowId, body: ShareIn, ctx: Ctx, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    do_share_watchlist(
+        ctx.engine, watchlist_id, agency_id=body.agency, username=body.user, by=principal
+    )
+    with ctx.engine.connect() as conn:
+        return access_json(watchlist_access(conn, principal, watchlist_id))
+
+
+@router.delete(
+    "/watchlists/{watchlist_id}/shares/{agency}",
+    status_code=204,
+    summary="Stop sharing a watchlist with an agency",
+    dependencies=[require(Permission.SHARE)],
+)
+def unshare_watchlist_agency(
+    watchlist_id: RowId, agency: AgencyId, ctx: Ctx, principal: CurrentPrincipal
+) -> Response:
+    do_unshare_watchlist(ctx.engine, watchlist_id, agency_id=agency, by=principal)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/watchlists/{watchlist_id}/shares/users/{username}",
+    status_code=204,
+    summary="Stop sharing a watchlist with a named user",
+    dependencies=[require(Permission.SHARE)],
+)
+def unshare_watchlist_user(
+    watchlist_id: RowId, username: Username, ctx: Ctx, principal: CurrentPrincipal
+) -> Response:
+    do_unshare_watchlist(ctx.engine, watchlist_id, username=username, by=principal)
+    return Response(status_code=204)
