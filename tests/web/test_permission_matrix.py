@@ -18,6 +18,7 @@ No false denials: everything the rules allow is there and answers 200.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -326,7 +327,7 @@ def feed_alert_ids(document: bytes) -> set[int]:
 
 def stream_alert_ids(world: World, person: str) -> set[int]:
     _, events, _ = world.cache[("stream", person)]
-    return {int(re.search(r'"alert_id": (\d+)', e["data"]).group(1)) for e in events}  # type: ignore[union-attr]
+    return {int(json.loads(e["data"])["event"]["alert_id"]) for e in events}
 
 
 def search_params(world: World, obj: MatrixObject) -> dict[str, Any]:
