@@ -43,7 +43,7 @@ from query_match import make_queries
 from sqlalchemy import Engine, func, select
 
 from dcc.accounts.actions import do_create_agency, do_create_user
-from dcc.accounts.records import AgencyKind, AgencySpec, Role, UserSpec
+from dcc.accounts.records import LOCAL_OPERATOR, AgencyKind, AgencySpec, Role, UserSpec
 from dcc.accounts.signin import do_create_api_token
 from dcc.alerts.actions import do_create_watchlist
 from dcc.alerts.matcher import WatchlistIndex
@@ -293,7 +293,7 @@ def main() -> None:
         serving.join(60)
 
         with engine.connect() as conn:
-            index = WatchlistIndex(list_watchlists(conn, only_enabled=True))
+            index = WatchlistIndex(list_watchlists(conn, LOCAL_OPERATOR, only_enabled=True))
             stored = get_items(conn, ids[:5000])
         now = datetime.now(tz=UTC)
         rounds = []
