@@ -3,8 +3,8 @@ narrow the search before any item is read (issue 5; search.py and store/facets.p
 
     plan = sqlite_plan(parse_query("gempa lang:id topic:disaster -kind:post"), now=now)
     plan.driver == "fts"          # the words drive, newest first by rowid
-    plan.match                    # '({title text} : "gempa") AND facets : ("lid")'
-    plan.checks                   # (lang:id, topic:disaster, -kind:post): checked per item
+    plan.match      # '(({title text} : "gempa") AND (facets : ("lid")))'
+    plan.checks     # lang:id, topic:disaster, NOT kind:post: checked on each candidate
 
 - words and phrases every match must contain go to FTS5 (`fts_plan`, as facets.py uses it);
 - `lang:`, `kind:` and `source:` are also FTS5 tokens of the `facets` column (migration 0001),
@@ -19,6 +19,10 @@ narrow the search before any item is read (issue 5; search.py and store/facets.p
   every item, newest stored first, through the covering index ix_items_id_filters;
 - time filters, nested ones included (a day range is an AND of two), give the id range
   (item_time_bounds) or the time range to scan, and are checked exactly.
+
+A negated token is used only where it is exact (`-source:`): a NOT of a superset would drop
+matches. Drivers by time (label, column) give the newest matches in order; drivers by id
+(FTS5, the covering index) nearly so, and search.py makes the order exact.
 """
 
 from __future__ import annotations

@@ -352,10 +352,11 @@ def label_check(part: Node, item_id: ColumnElement[int]) -> ColumnElement[bool]:
         labels.c.item_id == item_id, labels.c.kind == kind, labels.c.value == found.value
     )
     if found.field is Field.COUNTRY:
+        unenriched = items.alias("unenriched")  # not correlated with an outer `items`
         fresh = (
-            select(items.c.id)
-            .where(items.c.stage == "new", items.c.country == found.value)
-            .with_hint(items, f"INDEXED BY {STAGE_INDEX}", "sqlite")
+            select(unenriched.c.id)
+            .where(unenriched.c.stage == "new", unenriched.c.country == found.value)
+            .with_hint(unenriched, f"INDEXED BY {STAGE_INDEX}", "sqlite")
         )
         condition = or_(condition, item_id.in_(fresh))
     return not_(condition) if isinstance(part, Not) else condition
