@@ -361,6 +361,13 @@ def page_urls(built: Built, sentences: list[str], stories: list[str]) -> list[Na
         urls.append(NamedUrl("search", f"facets: {name}", f"/api/v1/facets?q={encoded}"))
     for story_id in stories:
         urls.append(NamedUrl("story", "story", f"/api/v1/stories/{story_id}?limit=50"))
+    # The pages themselves, rendered as a signed-in browser gets them (HTML).
+    urls.append(NamedUrl("dashboard", "page /", "/"))
+    urls.append(NamedUrl("dashboard", "page / (7 days)", "/?window=7d"))
+    for name, query in list(search_queries(built, sentences, rng))[::3]:
+        urls.append(NamedUrl("search", f"page: {name}", f"/search?q={quote(query)}"))
+    for story_id in stories[:5]:
+        urls.append(NamedUrl("story", "page", f"/stories/{story_id}"))
     return urls
 
 
@@ -444,28 +451,71 @@ async def measure(built: Built, urls: list[NamedUrl], repeat: int) -> dict[str, 
     from dcc.app import create_app
     from dcc.context import Context
     from dcc.settings import Settings
+    from dcc.store.migrate import migrate
 
     settings = Settings(home=OUT / "web-home", database_url=f"sqlite:///{built.path}")
     settings.home.mkdir(parents=True, exist_ok=True)
     context = Context(settings=settings, engine=create_db_engine(settings=settings))
+    migrate(context.engine)  # a database built by an older version of the benchmark
     transport = httpx.ASGITransport(app=create_app(context))
     headers = {"Authorization": f"Bearer {api_token(built)}"}
+    page_user(built)
     timings: dict[str, list[float]] = {}
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://dcc", headers=headers
-    ) as client:
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://dcc", headers=headers) as api,
+        httpx.AsyncClient(transport=transport, base_url="http://dcc") as browser,
+    ):
+        await sign_in(browser)
+
+        def client_for(entry: NamedUrl) -> Any:
+            return api if entry.url.startswith("/api/") else browser
+
         for entry in urls[:: max(1, len(urls) // 20)]:  # warm up, as a running server would be
-            await _get(client, entry)
+            await _get(client_for(entry), entry)
         order = [entry for entry in urls for _ in range(repeat)]
         random.Random(17).shuffle(order)
         for entry in order:
             started = time.perf_counter()
-            await _get(client, entry)
+            await _get(client_for(entry), entry)
             elapsed = (time.perf_counter() - started) * 1000
             for key in (f"{entry.page}|{entry.name}", f"{entry.page}|* all requests"):
                 timings.setdefault(key, []).append(elapsed)
     context.close()
     return timings
+
+
+PAGE_USER = "bench-page"
+PAGE_PASSWORD = "bench page password 2026"
+
+
+def page_user(built: Built) -> None:
+    """A user who signs in through the login form (pages need a browser session)."""
+    from dcc.accounts.actions import do_create_user
+    from dcc.accounts.queries import get_user_by_username
+    from dcc.accounts.records import Locale, Role, UserSpec
+
+    engine = create_db_engine(f"sqlite:///{built.path}")
+    with engine.connect() as conn:
+        exists = get_user_by_username(conn, PAGE_USER) is not None
+    if not exists:
+        spec = UserSpec(username=PAGE_USER, agency_id="bench", role=Role.ANALYST, locale=Locale.ID)
+        do_create_user(engine, spec, PAGE_PASSWORD)
+    engine.dispose()
+
+
+async def sign_in(client: Any) -> None:
+    import re
+
+    form = await client.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
+    if token is None:
+        raise SystemExit("no login form")
+    signed = await client.post(
+        "/login",
+        data={"username": PAGE_USER, "password": PAGE_PASSWORD, "login_csrf": token.group(1)},
+    )
+    if signed.status_code != 303:
+        raise SystemExit(f"sign-in failed: {signed.status_code}")
 
 
 async def _get(client: Any, entry: NamedUrl) -> None:
