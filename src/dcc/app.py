@@ -15,8 +15,10 @@ from dcc.context import Context
 from dcc.web import signin_views, views
 from dcc.web.api import alerts as alerts_api
 from dcc.web.api import dashboard as dashboard_api
+from dcc.web.api import incidents as incidents_api
 from dcc.web.api import items as items_api
 from dcc.web.api import sources as sources_api
+from dcc.web.api import tasks as tasks_api
 from dcc.web.api import watchlists as watchlists_api
 from dcc.web.auth import signed_in
 from dcc.web.errors import install_error_handlers
@@ -49,7 +51,10 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     app = FastAPI(
         title="DCC API",
         version=__version__,
-        description="Digital Command Center: items, search, sources, watchlists and alerts.",
+        description=(
+            "Digital Command Center: items, search, sources, watchlists, alerts, incidents "
+            "and tasks."
+        ),
         openapi_url="/api/v1/openapi.json",
         # The interactive docs load their scripts from a CDN; the center may be air-gapped.
         docs_url=None,
@@ -64,7 +69,8 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     # Every API call is signed in (a session cookie with its CSRF token, or a bearer token);
     # what each principal sees is filtered in the queries (dcc.accounts.access).
     signed = [Depends(signed_in)]
-    for api in (items_api, sources_api, watchlists_api, alerts_api, dashboard_api):
+    apis = (items_api, sources_api, watchlists_api, alerts_api, dashboard_api)
+    for api in (*apis, incidents_api, tasks_api):
         app.include_router(api.router, prefix="/api/v1", dependencies=signed)
     app.include_router(signin_views.router)
     app.include_router(views.router)

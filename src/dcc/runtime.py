@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dcc.alerts.delivery import run_delivery_loop
 from dcc.alerts.workers import run_detection_loop
 from dcc.context import Context
+from dcc.coordination.escalation import run_escalation_loop
+from dcc.coordination.notify_delivery import run_notification_loop
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.workers import IngestWorkers, publish_item_jobs
 from dcc.jobs.factory import open_job_queue
@@ -42,6 +44,10 @@ async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool
                     workers.run(stop, with_scheduler=with_scheduler),
                     run_delivery_loop(ctx.engine, ctx.settings, stop),
                     run_detection_loop(ctx.engine, ctx.settings, stop),
+                    run_escalation_loop(
+                        ctx.engine, stop, interval_s=ctx.settings.escalation_interval_s
+                    ),
+                    run_notification_loop(ctx.engine, ctx.settings, stop),
                 )
             finally:
                 await asyncio.to_thread(workers.close)

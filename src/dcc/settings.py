@@ -114,12 +114,24 @@ class Settings(BaseSettings):
     # marked"): the ministry that `dcc init` creates by default.
     default_agency: str = Field(default="kemlu", pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
+    # Coordination (docs/coordination.md): the SLA and escalation ladder file (empty: the
+    # built-in coordination/data/sla.toml), how often the escalation sweep runs, where
+    # attachments are kept (empty: <home>/attachments) and how big one may be.
+    sla_file: Path | None = None
+    escalation_interval_s: float = Field(default=30.0, gt=0)
+    attachments_dir: Path | None = None
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
     @field_validator("fetch_allowed_private", "webhook_allowed_private", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def resolved_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.home / "attachments"
 
     @property
     def resolved_database_url(self) -> str:

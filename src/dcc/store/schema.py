@@ -513,3 +513,256 @@ Index(
     item_labels.c.sort_at_us,
     item_labels.c.item_id,
 )
+
+# --- coordination (issue 6; src/dcc/coordination/, docs/coordination.md) ---------------------
+#
+# Every object here is marked (accounts/access.py): an owner agency, a TLP 2.0 label and its
+# own share list in object_shares ("incident", "task", "entry", "attachment"). A timeline
+# entry or an attachment with `inherits_shares` is also read by its parent's share list (the
+# task's when it belongs to one, else the incident's); a task never inherits the incident's
+# (an agency sees its own tasks, not the others'). coordination/marking.py says this in SQL.
+
+# An e-mail address per user for notifications (the alert channels; optional).
+user_contacts = Table(
+    "user_contacts",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    Column("email", String(254)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Where an agency wants its notifications: a duty mailbox, a webhook into its own system.
+agency_channels = Table(
+    "agency_channels",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    # email, webhook (alerts/records.py: Channel)
+    Column("channel", String(20), nullable=False),
+    Column("address", Text, nullable=False),
+    # The HMAC key of a webhook's signature (alerts/channels/webhook.py); never shown again.
+    Column("secret", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("agency_id", "channel", "address", name="uq_agency_channels"),
+)
+
+# Who is on call for an agency, and when: an escalation ladder's last rung.
+on_call = Table(
+    "on_call",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_on_call_agency", on_call.c.agency_id, on_call.c.starts_at)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("title", String(300), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    # disinformation, disaster, cyber, consular, diplomatic (coordination/records.py)
+    Column("kind", String(20), nullable=False),
+    # low, moderate, high, critical
+    Column("severity", String(10), nullable=False),
+    # new, triage, active, monitoring, closed (coordination/incidents.py)
+    Column("status", String(20), nullable=False),
+    Column("owner_agency", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("tlp", String(20), nullable=False),
+    Column("created_by", BigInteger, ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("status_changed_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    # What it was opened from: "alert", "story" or NULL (by hand), and that object's id.
+    Column("opened_from_type", String(10)),
+    Column("opened_from_id", String(200)),
+)
+Index("ix_incidents_status_updated", incidents.c.status, incidents.c.updated_at)
+Index("ix_incidents_owner", incidents.c.owner_agency)
+
+# ISO 22320 roles held on an incident: one person per role.
+incident_roles = Table(
+    "incident_roles",
+    metadata,
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), primary_key=True),
+    # incident_commander, planning, operations, logistics, liaison
+    Column("role", String(30), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("assigned_by", BigInteger, ForeignKey("users.id")),
+    Column("assigned_at", UTCDateTime, nullable=False),
+)
+
+# Items, stories and alerts linked to an incident (their own markings still apply).
+incident_links = Table(
+    "incident_links",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    # item, story, alert
+    Column("target_type", String(10), nullable=False),
+    Column("target_id", String(200), nullable=False),
+    Column("added_by", BigInteger, ForeignKey("users.id")),
+    Column("added_at", UTCDateTime, nullable=False),
+    UniqueConstraint("incident_id", "target_type", "target_id", name="uq_incident_links"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("details", Text, nullable=False, default=""),
+    Column("assigned_agency", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("assignee_id", BigInteger, ForeignKey("users.id")),
+    # open, acknowledged, in_progress, done, cancelled (coordination/tasks.py)
+    Column("status", String(20), nullable=False),
+    # The SLA: acknowledge by, finish by (coordination/sla.py sets both from the severity).
+    Column("ack_due_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+    Column("outcome", Text),
+    # How far up its escalation ladder it went (0: not escalated), to whom, when.
+    Column("escalation_level", Integer, nullable=False, default=0),
+    Column("escalated_to_agency", String(64), ForeignKey("agencies.id")),
+    Column("escalated_to_user", BigInteger, ForeignKey("users.id")),
+    Column("escalated_at", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
+    Column("owner_agency", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("tlp", String(20), nullable=False),
+    Column("created_by", BigInteger, ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index("ix_tasks_incident", tasks.c.incident_id)
+Index("ix_tasks_agency_status", tasks.c.assigned_agency, tasks.c.status)
+Index("ix_tasks_status_due", tasks.c.status, tasks.c.due_at)
+
+# A task waits for the tasks it depends on (same incident, no cycles: coordination/tasks.py).
+task_dependencies = Table(
+    "task_dependencies",
+    metadata,
+    Column("task_id", BigInteger, ForeignKey("tasks.id"), primary_key=True),
+    Column("depends_on_id", BigInteger, ForeignKey("tasks.id"), primary_key=True),
+)
+
+# The timeline: comments (with mentions), status changes, decisions, attachments, task events.
+incident_entries = Table(
+    "incident_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    Column("task_id", BigInteger, ForeignKey("tasks.id")),
+    # comment, decision, status, task, attachment, link, role, escalation (records.EntryKind)
+    Column("kind", String(20), nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("data", JSON, nullable=False, default=dict),
+    Column("owner_agency", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("tlp", String(20), nullable=False),
+    Column("inherits_shares", Boolean, nullable=False, default=True),
+    Column("author_id", BigInteger, ForeignKey("users.id")),
+    # Who wrote it, as shown: a username, "the local operator" or "DCC" (escalations).
+    Column("author_name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_incident_entries_incident", incident_entries.c.incident_id, incident_entries.c.id)
+Index("ix_incident_entries_task", incident_entries.c.task_id)
+
+# Files kept outside the database (DCC_HOME/attachments/<sha256>), checked on every read.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    Column("task_id", BigInteger, ForeignKey("tasks.id")),
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("owner_agency", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("tlp", String(20), nullable=False),
+    Column("inherits_shares", Boolean, nullable=False, default=True),
+    Column("uploaded_by", BigInteger, ForeignKey("users.id")),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+)
+Index("ix_attachments_incident", attachments.c.incident_id)
+
+# Notifications (assigned, mention, due, overdue, escalation): shown in the app to a user or
+# to every user of an agency, and sent over the alert channels (notification_deliveries).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, ForeignKey("users.id")),
+    Column("agency_id", String(64), ForeignKey("agencies.id")),
+    Column("kind", String(20), nullable=False),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    Column("task_id", BigInteger, ForeignKey("tasks.id")),
+    Column("entry_id", BigInteger, ForeignKey("incident_entries.id")),
+    Column("title", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime),
+    CheckConstraint(
+        "(user_id IS NULL) <> (agency_id IS NULL)", name="ck_notifications_one_recipient"
+    ),
+)
+Index("ix_notifications_user", notifications.c.user_id, notifications.c.id)
+Index("ix_notifications_agency", notifications.c.agency_id, notifications.c.id)
+
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("notification_id", BigInteger, ForeignKey("notifications.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", Text, nullable=False),
+    # pending, sending, delivered, dead (alerts/records.py: DeliveryStatus)
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+)
+Index(
+    "ix_notification_deliveries_due",
+    notification_deliveries.c.status,
+    notification_deliveries.c.next_attempt_at,
+)
+
+# The audit trail (coordination/audit.py): one row per write, append-only (triggers refuse
+# UPDATE and DELETE on both databases) and hash-chained: `hash` = SHA-256 of the previous
+# row's hash and this row's canonical JSON, so changing, deleting or reordering any row
+# breaks the chain; audit_head holds the last row's seq and hash, so that cutting rows off
+# the end is caught too. `dcc audit verify` walks it.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("actor_agency", String(64)),
+    Column("action", String(60), nullable=False),
+    Column("object_type", String(40), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_log_object", audit_log.c.object_type, audit_log.c.object_id)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)

@@ -24,6 +24,12 @@ from dcc.alerts.errors import (
     WatchlistError,
     WatchlistNotFoundError,
 )
+from dcc.coordination.errors import (
+    AttachmentError,
+    ClosedIncidentError,
+    CoordinationError,
+    IllegalTransitionError,
+)
 from dcc.errors import DCCError, QueryError, SourceConfigError
 from dcc.query.errors import QuerySyntaxError
 from dcc.web.auth import SignInRequiredError
@@ -93,6 +99,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AlertNotFoundError)
     async def _alerts_not_found(_: Request, exc: DCCError) -> JSONResponse:
         return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+
+    @app.exception_handler(IllegalTransitionError)
+    @app.exception_handler(ClosedIncidentError)
+    async def _coordination_conflict(_: Request, exc: CoordinationError) -> JSONResponse:
+        code = "incident_closed" if isinstance(exc, ClosedIncidentError) else "invalid_transition"
+        return JSONResponse(error_body(code, str(exc)), status_code=409)
+
+    @app.exception_handler(AttachmentError)
+    async def _attachment(_: Request, exc: AttachmentError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_attachment", str(exc)), status_code=400)
+
+    @app.exception_handler(CoordinationError)
+    async def _coordination(_: Request, exc: CoordinationError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_request", str(exc)), status_code=400)
 
     @app.exception_handler(AlertTransitionError)
     async def _transition(_: Request, exc: AlertTransitionError) -> JSONResponse:
