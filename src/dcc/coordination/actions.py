@@ -10,6 +10,7 @@ attachments: timeline_actions.py; share lists: sharing.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -71,9 +72,11 @@ def do_open_incident(
     by: Principal | None = None,
     now: datetime | None = None,
     opened_from: tuple[LinkType, str] | None = None,
+    also_linked: Sequence[tuple[LinkType, str]] = (),
 ) -> Incident:
     """Open an incident (status new), owned by the opener's agency (the local operator names
-    one, or DCC_DEFAULT_AGENCY). The opener becomes its incident commander."""
+    one, or DCC_DEFAULT_AGENCY). The opener becomes its incident commander. `opened_from` and
+    `also_linked` (already checked by the caller) are linked in the same transaction."""
     with refusals_audited(engine, by, "incident.open", "incident", "new"):
         require_permission(by, Permission.OPEN_INCIDENTS, "open incidents")
         at = now_or(now)
@@ -116,8 +119,8 @@ def do_open_incident(
                 data={"status": IncidentStatus.NEW.value},
                 owner_agency=owner,
             )
-            if opened_from is not None:
-                _insert_link(conn, incident, opened_from[0], opened_from[1], by, at)
+            for kind_, target in [*([opened_from] if opened_from else []), *also_linked]:
+                _insert_link(conn, incident, kind_, target, by, at)
             if by is not None:
                 _set_role(conn, incident, IncidentRole.INCIDENT_COMMANDER, by.user_id, by, at)
             record_audit(
@@ -150,6 +153,10 @@ def do_open_incident_from_alert(
     incident is marked at least as strictly as the alert, and the alert becomes escalated."""
     with engine.connect() as conn:
         alert = alert_or_raise(conn, _reader(by), alert_id)
+        story_id = alert.story_key.removeprefix("story:")
+        has_story = alert.story_key.startswith("story:") and (
+            story_summary(conn, story_id, limit_per_list=1) is not None
+        )
     marking = stricter(tlp or TLP.AMBER.value, alert.tlp)
     incident = do_open_incident(
         engine,
@@ -163,16 +170,8 @@ def do_open_incident_from_alert(
         by=by,
         now=now,
         opened_from=(LinkType.ALERT, str(alert_id)),
+        also_linked=[(LinkType.STORY, story_id)] if has_story else [],
     )
-    if alert.story_key.startswith("story:"):
-        do_link(
-            engine,
-            incident.id,
-            LinkType.STORY,
-            alert.story_key.removeprefix("story:"),
-            by=by,
-            now=now,
-        )
     try:
         do_escalate_alert(engine, alert_id, note=f"incident #{incident.id}", by=by)
     except AlertTransitionError:
