@@ -7,16 +7,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from delivery_helpers import (
-    T0,
-    SMTPSink,
-    Ticker,
-    WebhookReceiver,
-    delivery_settings,
-    free_port,
-    raise_alert,
-    watchlist_to,
-)
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
@@ -27,6 +17,16 @@ from dcc.alerts.delivery_actions import delivery_lease, do_claim_deliveries
 from dcc.alerts.queries import alert_deliveries_of, get_alert
 from dcc.alerts.records import Channel, Delivery, DeliveryReport, DeliveryStatus, Schedule
 from dcc.alerts.senders import Senders
+from delivery_helpers import (
+    T0,
+    SMTPSink,
+    Ticker,
+    WebhookReceiver,
+    delivery_settings,
+    free_port,
+    raise_alert,
+    watchlist_to,
+)
 
 pytestmark = pytest.mark.network
 

@@ -8,7 +8,6 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from delivery_helpers import T0, raise_alert, watchlist_to
 from sqlalchemy import Engine
 
 from dcc.accounts.records import LOCAL_OPERATOR
@@ -29,6 +28,7 @@ from dcc.alerts.records import (
     Schedule,
     WatchlistMatch,
 )
+from delivery_helpers import T0, raise_alert, watchlist_to
 
 LEASE = timedelta(minutes=1)
 HOOK = "https://93.184.216.34/dcc"  # a public address literal: no DNS needed to save it

@@ -6,6 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
+
+from dcc.accounts.records import LOCAL_OPERATOR
+from dcc.alerts.digest import digest_boundary, send_digests
+from dcc.alerts.queries import alert_deliveries_of
+from dcc.alerts.records import DeliveryReport, DeliveryStatus
 from delivery_helpers import (
     T0,
     SMTPSink,
@@ -14,12 +20,6 @@ from delivery_helpers import (
     raise_alert,
     watchlist_to,
 )
-from sqlalchemy import Engine
-
-from dcc.accounts.records import LOCAL_OPERATOR
-from dcc.alerts.digest import digest_boundary, send_digests
-from dcc.alerts.queries import alert_deliveries_of
-from dcc.alerts.records import DeliveryReport, DeliveryStatus
 
 NEXT_HOUR = datetime(2026, 11, 24, 11, 0, 0, tzinfo=UTC)  # T0 is 10:00:30
 

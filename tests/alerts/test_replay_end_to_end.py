@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from delivery_helpers import SMTPSink, WebhookReceiver, delivery_settings, free_port
 from sqlalchemy import Engine, select
 
 from dcc.alerts.actions import MAX_INSTANT_PER_WINDOW, do_create_watchlist
@@ -36,6 +35,7 @@ from dcc.ingest.actions import do_ingest_stream, do_sync_sources
 from dcc.ingest.workers import process_items
 from dcc.records import RawItem, Source, SourceKind
 from dcc.store.schema import alert_deliveries, alerts
+from delivery_helpers import SMTPSink, WebhookReceiver, delivery_settings, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from delivery_helpers import T0, an_alert
 
 from dcc.alerts.channels.smtp import alert_email, digest_email, header_text, send_email
 from dcc.alerts.errors import DeliveryError
 from dcc.settings import Settings
+from delivery_helpers import T0, an_alert
 
 SENDER = "DCC <alerts@dcc.example.org>"
 

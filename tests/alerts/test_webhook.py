@@ -8,7 +8,6 @@ import json
 from collections.abc import Sequence
 
 import pytest
-from delivery_helpers import an_alert
 from sqlalchemy import Engine
 
 from dcc.alerts.actions import do_create_watchlist, do_update_watchlist
@@ -25,6 +24,7 @@ from dcc.alerts.errors import WatchlistError
 from dcc.alerts.records import WatchlistChanges, WatchlistSpec
 from dcc.ingest.netguard import AddressPolicy
 from dcc.settings import get_settings
+from delivery_helpers import an_alert
 
 SECRET = "s3cret"
 BODY = b'{"type":"alert","delivery_id":12}'

@@ -183,6 +183,7 @@ def _escalate(
             "task_id": task.id,
             "level": level,
             "rung": target.rung.value if target is not None else None,
+            "to": target.words if target is not None else None,
             "to_agency": target.agency_id if target is not None else None,
             "to_user": target.username if target is not None else None,
             "reason": decision.reason,
