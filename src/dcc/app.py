@@ -17,6 +17,7 @@ from dcc.web.api import alerts as alerts_api
 from dcc.web.api import dashboard as dashboard_api
 from dcc.web.api import incidents as incidents_api
 from dcc.web.api import items as items_api
+from dcc.web.api import reports as reports_api
 from dcc.web.api import sources as sources_api
 from dcc.web.api import tasks as tasks_api
 from dcc.web.api import watchlists as watchlists_api
@@ -70,7 +71,7 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     # what each principal sees is filtered in the queries (dcc.accounts.access).
     signed = [Depends(signed_in)]
     apis = (items_api, sources_api, watchlists_api, alerts_api, dashboard_api)
-    for api in (*apis, incidents_api, tasks_api):
+    for api in (*apis, incidents_api, reports_api, tasks_api):
         app.include_router(api.router, prefix="/api/v1", dependencies=signed)
     app.include_router(signin_views.router)
     app.include_router(views.router)

@@ -179,3 +179,32 @@ def test_comments_mentions_and_restricted_notes(clients: Clients, ctx: Context) 
         f"{base}/comments", json={"body": "Kirim tim", "kind": "decision"}, headers=c.lia_a
     )
     assert decision.status_code == 403
+
+
+def test_reports_hold_only_what_the_reader_may_read(clients: Clients, ctx: Context) -> None:
+    c = clients
+    incident_id, _, task_b = _incident_with_two_tasks(c, ctx)
+    base = f"/api/v1/incidents/{incident_id}"
+    c.http.post(f"{base}/comments", json={"body": "Hanya kemlu", "restricted": True}, headers=c.ana)
+    full = c.http.get(f"{base}/sitrep.json", headers=c.ana)
+    assert full.status_code == 200, full.text
+    for_a = c.http.get(f"{base}/after-action.json", headers=c.lia_a).json()
+    text_a = str(for_a)
+    assert "Hanya kemlu" not in text_a and f"#{task_b}" not in text_a
+    assert "Hanya kemlu" in str(c.http.get(f"{base}/after-action.json", headers=c.ana).json())
+    pdf = c.http.get(f"{base}/sitrep.pdf", headers=c.lia_a)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    html = c.http.get(f"{base}/sitrep.html?locale=id", headers=c.ana)
+    assert html.status_code == 200 and "TLP:AMBER" in html.text
+    assert c.http.get(f"{base}/sitrep.docx", headers=c.ana).status_code == 422
+    assert c.http.get(f"{base}/sitrep.pdf", headers=c.viewer).status_code == 200
+    other = c.http.post(
+        "/api/v1/incidents",
+        json={"title": "Rahasia", "kind": "cyber", "severity": "low"},
+        headers=c.ana,
+    ).json()
+    assert (
+        c.http.get(f"/api/v1/incidents/{other['id']}/sitrep.pdf", headers=c.lia_a).status_code
+        == 404
+    )
