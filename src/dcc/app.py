@@ -64,7 +64,13 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     )
     app.state.context = ctx
     app.add_middleware(LocaleMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=ctx.settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=ctx.settings.max_request_bytes,
+        # Incident attachments (API and page forms) may be larger than other requests.
+        upload_paths=[r"/api/v1/incidents/\d+/attachments", r"/incidents/\d+/attachments"],
+        upload_bytes=ctx.settings.max_attachment_bytes,
+    )
     install_error_handlers(app)
     install_page_error_handlers(app)  # pages answer their errors with pages
     # Every API call is signed in (a session cookie with its CSRF token, or a bearer token);

@@ -152,10 +152,25 @@ def test_attachments_go_up_checked_and_come_down_intact(clients: Clients, ctx: C
     assert c.http.get(record["url"], headers=c.lia_b).status_code == 404
     lying = c.http.post(base, files={"file": ("foto.png", PDF, "image/png")}, headers=c.ana)
     assert lying.status_code == 400 and "lies about its type" in lying.json()["error"]["message"]
-    big = c.http.post(
+    # Larger than other requests may be (2 MB), within the attachment limit (10 MiB).
+    log = c.http.post(
+        base, files={"file": ("log.txt", b"x" * (3 * 1024 * 1024), "text/plain")}, headers=c.ana
+    )
+    assert log.status_code == 201, log.text
+    over = c.http.post(
+        base,
+        files={"file": ("big.txt", b"x" * (10 * 1024 * 1024 + 1), "text/plain")},
+        headers=c.ana,
+    )
+    assert over.status_code == 400 and "the most an attachment" in over.json()["error"]["message"]
+    huge = c.http.post(
         base, files={"file": ("big.txt", b"x" * (11 * 1024 * 1024), "text/plain")}, headers=c.ana
     )
-    assert big.status_code == 413  # the request body limit comes first
+    assert huge.status_code == 413  # refused before it is read
+    form = c.http.post(
+        f"/api/v1/incidents/{incident_id}/comments", content=b"x" * (3 * 1024 * 1024), headers=c.ana
+    )
+    assert form.status_code == 413  # other requests keep their limit
 
 
 def test_comments_mentions_and_restricted_notes(clients: Clients, ctx: Context) -> None:
