@@ -8,18 +8,12 @@ by the live stream (Server-Sent Events). Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
+from browser_helpers import ARTIFACTS, CHROMIUM_ARGS, WAIT_MS, dcc_serve, require_chromium
 from page_helpers import LabelEnricher, store_items
 
 from dcc.accounts.records import LOCAL_OPERATOR
@@ -33,9 +27,6 @@ from dcc.store.database import create_db_engine
 from web_helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 SEED = [
     ("antara-id", "id", "Gempa guncang Lombok"),
     ("bbc-en", "en", "Earthquake hits Lombok, Indonesia"),
@@ -46,13 +37,6 @@ STREAM = [
     ("bbc-en", "en", "Second earthquake shakes Lombok"),
     ("antara-id", "id", "Warga Lombok mengungsi setelah gempa"),
 ]
-WAIT_MS = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -61,28 +45,8 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
     store_items(engine, SEED, prefix="seed")
     make_user(engine, "ana")
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "DCC_DATABASE_URL": sqlite_url, "DCC_HOME": str(tmp_path / "home")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dcc", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base + "/login", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, "dcc serve exited"
-        assert time.monotonic() < deadline, "dcc serve did not start"
-        time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    with dcc_serve(sqlite_url, tmp_path / "home") as base:
+        yield base
 
 
 def replay(sqlite_url: str) -> None:
@@ -121,25 +85,12 @@ def alert_statuses(sqlite_url: str) -> list[AlertStatus]:
 
 
 def test_the_watch_floor_flow(server: str, sqlite_url: str) -> None:
-    if CHROMIUM is None:
-        if os.environ.get("DCC_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("chromium is required in CI (make browser installs it)")
-        pytest.skip("Debian's chromium is not installed (make browser)")
+    chromium = require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-US")
         page.set_default_timeout(WAIT_MS)
         errors: list[str] = []

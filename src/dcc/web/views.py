@@ -13,8 +13,11 @@ from dcc.web import (
     admin_views,
     alert_views,
     dashboard_views,
+    incident_forms,
+    incident_views,
     search_views,
     story_views,
+    task_views,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +26,9 @@ for pages in (
     search_views,
     story_views,
     alert_views,
+    incident_views,
+    incident_forms,
+    task_views,
     admin_source_views,
     admin_views,
 ):
