@@ -28,6 +28,7 @@ from dcc.coordination.errors import (
     TaskNotFoundError,
 )
 from dcc.coordination.escalation import do_escalation_sweep
+from dcc.coordination.notify import do_mark_notifications_read
 from dcc.coordination.queries import (
     get_task,
     incident_view,
@@ -47,7 +48,12 @@ from dcc.coordination.records import (
     TaskSpec,
     TaskStatus,
 )
-from dcc.coordination.sharing import SharedObject, do_share_object, object_access
+from dcc.coordination.sharing import (
+    SharedObject,
+    do_share_object,
+    do_unshare_object,
+    object_access,
+)
 from dcc.coordination.task_actions import (
     do_assign_to_agencies,
     do_change_task_status,
@@ -307,3 +313,44 @@ def test_an_overdue_task_climbs_the_ladder_on_an_injected_clock(desk: Desk) -> N
     # Acknowledged and done: the ladder stops.
     do_change_task_status(engine, task.id, TaskStatus.DONE, by=desk.officer_osaka)
     assert do_escalation_sweep(engine, now=T0 + timedelta(days=3)) == []
+
+
+def test_an_escalation_target_acts_and_finds_the_task_as_its_own(desk: Desk) -> None:
+    engine = desk.engine
+    incident_id = _incident(desk)
+    task = do_create_task(
+        engine, incident_id, TaskSpec("Data WNI", "konjen-osaka"), by=desk.analyst, now=T0
+    )
+    do_escalation_sweep(engine, now=T0 + timedelta(hours=1))
+    with engine.connect() as conn:
+        mine = list_tasks(conn, desk.tokyo, agency_id="kbri-tokyo", user_id=desk.tokyo.user_id)
+    assert [t.id for t in mine] == [task.id]
+    done = do_change_task_status(engine, task.id, TaskStatus.DONE, by=desk.tokyo)
+    assert done.status is TaskStatus.DONE
+
+
+def test_notifications_are_read_per_user_and_follow_the_shares(desk: Desk) -> None:
+    engine = desk.engine
+    colleague = principal_of(make_user(engine, "lia-a2", role=Role.LIAISON, agency="bnpb"))
+    incident_id = _incident(desk)
+    do_create_task(engine, incident_id, TaskSpec("Evakuasi", "bnpb"), by=desk.analyst)
+    with engine.connect() as conn:
+        [note] = list_notifications(conn, desk.liaison_a)
+    assert note.agency_id == "bnpb" and note.read_at is None
+    marked = do_mark_notifications_read(
+        engine, user_id=desk.liaison_a.user_id, agency_id="bnpb", ids=[note.id], at=T0
+    )
+    assert marked == 1
+    with engine.connect() as conn:
+        assert list_notifications(conn, desk.liaison_a, unread_only=True) == []
+        assert [n.id for n in list_notifications(conn, colleague, unread_only=True)] == [note.id]
+        # Someone else's id is ignored.
+        assert (
+            do_mark_notifications_read(
+                engine, user_id=desk.liaison_b.user_id, agency_id="bssn", ids=[note.id], at=T0
+            )
+            == 0
+        )
+    do_unshare_object(engine, SharedObject.INCIDENT, incident_id, agency_id="bnpb", by=desk.analyst)
+    with engine.connect() as conn:
+        assert list_notifications(conn, colleague) == []

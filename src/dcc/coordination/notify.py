@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from dcc.alerts.records import Channel, DeliveryStatus
 from dcc.coordination.records import NotificationKind
 from dcc.store.schema import (
     agency_channels,
     notification_deliveries,
+    notification_reads,
     notifications,
     user_contacts,
 )
@@ -95,17 +96,41 @@ def _addresses(conn: Connection, recipient: Recipient) -> list[tuple[str, str]]:
 def do_mark_notifications_read(
     engine: Engine, *, user_id: int, agency_id: str, ids: list[int], at: datetime
 ) -> int:
-    """Mark the user's own (or its agency's) notifications read; how many changed. An id
-    that is not the user's or its agency's is ignored, never revealed."""
+    """Mark notifications read for this user: its own, and its agency's (for this user only);
+    how many changed. An id that is neither is ignored, never revealed."""
     if not ids:
         return 0
+    changed = 0
     with engine.begin() as conn:
-        return conn.execute(
+        changed += conn.execute(
             update(notifications)
             .where(
                 notifications.c.id.in_(ids),
+                notifications.c.user_id == user_id,
                 notifications.c.read_at.is_(None),
-                or_(notifications.c.user_id == user_id, notifications.c.agency_id == agency_id),
             )
             .values(read_at=at)
         ).rowcount
+        agency_ids = conn.execute(
+            select(notifications.c.id).where(
+                notifications.c.id.in_(ids), notifications.c.agency_id == agency_id
+            )
+        ).scalars()
+        already = set(
+            conn.execute(
+                select(notification_reads.c.notification_id).where(
+                    notification_reads.c.user_id == user_id,
+                    notification_reads.c.notification_id.in_(ids),
+                )
+            ).scalars()
+        )
+        for notification_id in agency_ids:
+            if notification_id in already:
+                continue
+            conn.execute(
+                insert(notification_reads).values(
+                    notification_id=notification_id, user_id=user_id, read_at=at
+                )
+            )
+            changed += 1
+    return changed

@@ -4,11 +4,12 @@ may not read is answered exactly as a missing one."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, exists, func, or_, select
 
 from dcc.accounts.records import Principal, Reader
 from dcc.coordination.errors import (
@@ -47,6 +48,7 @@ from dcc.store.schema import (
     incident_links,
     incident_roles,
     incidents,
+    notification_reads,
     notifications,
     task_dependencies,
     tasks,
@@ -281,18 +283,23 @@ def list_tasks(
     *,
     incident_id: int | None = None,
     agency_id: str | None = None,
+    user_id: int | None = None,
     statuses: Sequence[TaskStatus] = (),
     overdue_at: datetime | None = None,
     limit: int = MAX_LIST,
 ) -> list[Task]:
-    """Readable tasks by deadline (an incident's, an agency's, or all), filtered."""
+    """Readable tasks by deadline (an incident's, or all), filtered. `agency_id` and
+    `user_id` keep the tasks given or escalated to that agency or (either) that person."""
     query = select(tasks).where(task_readable(reader))
     if incident_id is not None:
         query = query.where(tasks.c.incident_id == incident_id)
+    whose: list[ColumnElement[bool]] = []
     if agency_id is not None:
-        query = query.where(
-            or_(tasks.c.assigned_agency == agency_id, tasks.c.escalated_to_agency == agency_id)
-        )
+        whose += [tasks.c.assigned_agency == agency_id, tasks.c.escalated_to_agency == agency_id]
+    if user_id is not None:
+        whose += [tasks.c.assignee_id == user_id, tasks.c.escalated_to_user == user_id]
+    if whose:
+        query = query.where(or_(*whose))
     if statuses:
         query = query.where(tasks.c.status.in_([s.value for s in statuses]))
     if overdue_at is not None:
@@ -389,14 +396,43 @@ def incident_view(conn: Connection, reader: Reader, incident_id: int) -> Inciden
 def list_notifications(
     conn: Connection, principal: Principal, *, unread_only: bool = False, limit: int = 50
 ) -> list[Notification]:
-    """The user's own notifications and its agency's, newest first."""
-    query = select(notifications).where(
+    """The user's own notifications and its agency's, newest first, of incidents (and tasks)
+    the user still reads: a share taken back takes its notifications with it. An agency's
+    notification is read or unread per user (notification_reads)."""
+    read_by_me = (
+        select(notification_reads.c.read_at)
+        .where(
+            notification_reads.c.notification_id == notifications.c.id,
+            notification_reads.c.user_id == principal.user_id,
+        )
+        .correlate(notifications)
+        .scalar_subquery()
+    )
+    read_at = func.coalesce(notifications.c.read_at, read_by_me).label("read_at_for_user")
+    query = select(notifications, read_at).where(
         or_(
             notifications.c.user_id == principal.user_id,
             notifications.c.agency_id == principal.agency_id,
-        )
+        ),
+        exists(
+            select(incidents.c.id).where(
+                incidents.c.id == notifications.c.incident_id, incident_readable(principal)
+            )
+        ),
+        or_(
+            notifications.c.task_id.is_(None),
+            exists(
+                select(tasks.c.id).where(
+                    tasks.c.id == notifications.c.task_id, task_readable(principal)
+                )
+            ),
+        ),
     )
     if unread_only:
-        query = query.where(notifications.c.read_at.is_(None))
+        query = query.where(read_at.is_(None))
     query = query.order_by(notifications.c.id.desc()).limit(min(limit, MAX_LIST))
-    return [row_to_notification(row) for row in conn.execute(query)]
+    found = []
+    for row in conn.execute(query):
+        notification = row_to_notification(row)
+        found.append(dataclasses.replace(notification, read_at=row._mapping["read_at_for_user"]))
+    return found

@@ -128,6 +128,7 @@ def do_assign_to_agencies(
             details=spec.details,
             due_at=spec.due_at,
             tlp=spec.tlp,
+            depends_on=spec.depends_on,
         )
         for agency_id in unique
     ]
@@ -507,11 +508,15 @@ def _require_worker(
         if not is_manager:
             raise PermissionDeniedError("only the incident's managers cancel tasks")
         return
-    works_it = by.agency_id == task.assigned_agency or by.user_id == task.assignee_id
+    # Whoever the task was escalated to may act on it too: that is why it was told.
+    works_it = by.agency_id in (task.assigned_agency, task.escalated_to_agency) or by.user_id in (
+        task.assignee_id,
+        task.escalated_to_user,
+    )
     if not (works_it or is_manager):
         raise PermissionDeniedError(
-            f"task {task.id} is {task.assigned_agency}'s: only its users and the incident's "
-            "managers change it"
+            f"task {task.id} is {task.assigned_agency}'s: only its users, whom it was escalated "
+            "to and the incident's managers change it"
         )
 
 

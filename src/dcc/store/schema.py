@@ -766,3 +766,19 @@ audit_head = Table(
     Column("last_seq", BigInteger, nullable=False),
     Column("last_hash", String(64), nullable=False),
 )
+
+# Who has read an agency's notification (each of its users reads it on their own; a user's
+# own notification keeps its read_at). Migration 0010.
+notification_reads = Table(
+    "notification_reads",
+    metadata,
+    Column(
+        "notification_id",
+        BigInteger,
+        ForeignKey("notifications.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("user_id", BigInteger, ForeignKey("users.id"), primary_key=True, autoincrement=False),
+    Column("read_at", UTCDateTime, nullable=False),
+)

@@ -76,6 +76,7 @@ def tasks_page(
             conn,
             principal,
             agency_id=principal.agency_id,
+            user_id=principal.user_id,
             statuses=OPEN_TASK_STATUSES if show == "open" else (),
             limit=MAX_LIST,
         )

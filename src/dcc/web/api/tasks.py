@@ -62,11 +62,13 @@ def read_tasks(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 200,
 ) -> dict[str, Any]:
     now = datetime.now(tz=UTC)
-    agency_id = principal.agency_id if agency == "mine" else agency
+    is_mine = agency == "mine"
     found = list_tasks(
         conn,
         principal,
-        agency_id=agency_id,
+        agency_id=principal.agency_id if is_mine else agency,
+        # "mine": the agency's tasks and those given or escalated to the user in person.
+        user_id=principal.user_id if is_mine else None,
         statuses=status or (),
         overdue_at=now if overdue else None,
         limit=limit,
