@@ -20,6 +20,8 @@ from rich.table import Table
 
 from dcc.accounts.records import AgencyKind
 from dcc.cli_alerts import alerts_app, watchlists_app
+from dcc.cli_audit import audit_app
+from dcc.cli_incidents import contacts_app, incidents_app, oncall_app
 from dcc.cli_support import context, err, fail, out, print_json
 from dcc.cli_users import (
     DEFAULT_AGENCY,
@@ -55,9 +57,13 @@ sources_app = typer.Typer(help="Manage the sources DCC watches.", no_args_is_hel
 app.add_typer(sources_app, name="sources")
 app.add_typer(watchlists_app, name="watchlists")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(oncall_app, name="oncall")
+app.add_typer(contacts_app, name="contacts")
 app.add_typer(users_app, name="users")
 app.add_typer(agencies_app, name="agencies")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 
 # --- set-up ---------------------------------------------------------------------------------
 

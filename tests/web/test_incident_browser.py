@@ -10,6 +10,7 @@ Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -178,10 +179,23 @@ def test_from_alert_to_tasks_for_two_agencies_and_an_escalation(floor: Floor) ->
         page.locator("#timeline").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "incident-escalated-1366.png"), full_page=True)
 
-        # --- situation report (PDF) -----------------------------------------------------------
-        # Issue 6's browser test also downloads the incident's situation report as a PDF from
-        # the link on this page (#sitrep-pdf, /api/v1/incidents/{id}/sitrep.pdf). That step is
-        # added here once the report routes exist (the briefings package wires them).
+        # --- situation report ----------------------------------------------------------------
+        # The PDF linked from the page renders (with the session of the page), the report's
+        # timeline holds the escalation, and the printable HTML shows it with its TLP banner.
+        pdf_url = page.locator("#sitrep-pdf").get_attribute("href")
+        assert pdf_url is not None
+        pdf = page.request.get(base + pdf_url)
+        assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+        body = pdf.body()
+        assert body.startswith(b"%PDF") and body.rstrip().endswith(b"%%EOF")
+        assert body.count(b"/Type /Page\n") + body.count(b"/Type /Page ") >= 1
+        report = page.request.get(base + pdf_url.replace(".pdf", ".json")).json()
+        assert "polhukam" in json.dumps(report, ensure_ascii=False)
+        (ARTIFACTS / "sitrep.pdf").write_bytes(body)
+        page.goto(base + pdf_url.replace("sitrep.pdf", "after-action.html"))
+        expect(page.locator("body")).to_contain_text("TLP:AMBER")
+        expect(page.locator("body")).to_contain_text("polhukam")
+        page.screenshot(path=str(ARTIFACTS / "after-action-1366.png"), full_page=True)
 
         page.goto(base + "/incidents")
         expect(page.locator("#incidents tbody tr")).to_have_count(1)

@@ -4,13 +4,14 @@ every accounts action: sign-in (signin.py) and share lists (sharing.py) are re-e
 Actions that manage accounts take `by`: the principal asking (the web layer passes the
 signed-in user, whose role must allow the action), or None for the local operator (the
 `dcc` command line, run by someone who already holds the database). Refusals are logged;
-passwords and tokens never are.
+passwords and tokens never are. Each write is audited in its own transaction
+(coordination/audit.py): that a password changed is recorded, never a hash.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -46,6 +47,7 @@ from dcc.accounts.signin import (
     do_touch_session,
     revoke_sessions,
 )
+from dcc.coordination.audit import record_audit
 from dcc.store.schema import agencies, api_tokens, sessions, users
 
 __all__ = [
@@ -87,10 +89,12 @@ def do_create_agency(
     spec = checked_agency_spec(spec)
     at = _now(now)
     with engine.begin() as conn:
-        return _insert_agency(conn, spec, at)
+        return _insert_agency(conn, spec, at, by)
 
 
-def _insert_agency(conn: Connection, spec: AgencySpec, at: datetime) -> Agency:
+def _insert_agency(
+    conn: Connection, spec: AgencySpec, at: datetime, by: Principal | None
+) -> Agency:
     if get_agency(conn, spec.id) is not None:
         raise AccountConflictError(f"agency {spec.id!r} exists already")
     if spec.parent_id is not None:
@@ -105,7 +109,18 @@ def _insert_agency(conn: Connection, spec: AgencySpec, at: datetime) -> Agency:
             updated_at=at,
         )
     )
-    return agency_or_raise(conn, spec.id)
+    agency = agency_or_raise(conn, spec.id)
+    record_audit(
+        conn,
+        actor=by,
+        action="agency.create",
+        object_type="agency",
+        object_id=agency.id,
+        before=None,
+        after=asdict(agency),
+        at=at,
+    )
+    return agency
 
 
 def do_update_agency(
@@ -135,17 +150,24 @@ def do_update_agency(
         )
         if parent is not None:
             _refuse_supervision_loop(conn, current.id, parent)
+        at = _now(now)
         conn.execute(
             update(agencies)
             .where(agencies.c.id == current.id)
-            .values(
-                name=spec.name,
-                kind=spec.kind.value,
-                parent_id=spec.parent_id,
-                updated_at=_now(now),
-            )
+            .values(name=spec.name, kind=spec.kind.value, parent_id=spec.parent_id, updated_at=at)
         )
-        return agency_or_raise(conn, current.id)
+        updated = agency_or_raise(conn, current.id)
+        record_audit(
+            conn,
+            actor=by,
+            action="agency.update",
+            object_type="agency",
+            object_id=current.id,
+            before=asdict(current),
+            after=asdict(updated),
+            at=at,
+        )
+        return updated
 
 
 def _refuse_supervision_loop(conn: Connection, agency_id: str, parent_id: str) -> None:
@@ -178,7 +200,7 @@ def do_create_user(
     password_hash = _new_password_hash(password, spec.username)
     at = _now(now)
     with engine.begin() as conn:
-        return _insert_user(conn, spec, password_hash, at)
+        return _insert_user(conn, spec, password_hash, at, by)
 
 
 def do_create_first_admin(
@@ -205,8 +227,8 @@ def do_create_first_admin(
                 f"an administrator exists already ({names}); add users with `dcc users add`"
             )
         if get_agency(conn, agency.id) is None:
-            _insert_agency(conn, agency, at)
-        return _insert_user(conn, spec, password_hash, at)
+            _insert_agency(conn, agency, at, None)
+        return _insert_user(conn, spec, password_hash, at, None)
 
 
 def _new_password_hash(password: str | None, username: str) -> str | None:
@@ -216,7 +238,9 @@ def _new_password_hash(password: str | None, username: str) -> str | None:
     return hash_password(password)
 
 
-def _insert_user(conn: Connection, spec: UserSpec, password_hash: str | None, at: datetime) -> User:
+def _insert_user(
+    conn: Connection, spec: UserSpec, password_hash: str | None, at: datetime, by: Principal | None
+) -> User:
     agency_or_raise(conn, spec.agency_id)
     if conn.execute(select(users.c.id).where(users.c.username == spec.username)).first():
         raise AccountConflictError(f"username {spec.username!r} is taken")
@@ -240,7 +264,31 @@ def _insert_user(conn: Connection, spec: UserSpec, password_hash: str | None, at
             ).scalar_one()
     except IntegrityError as exc:  # taken by a concurrent insert since the check above
         raise AccountConflictError(f"username {spec.username!r} is taken") from exc
-    return user_or_raise(conn, int(new_id))
+    user = user_or_raise(conn, int(new_id))
+    _audit_user(conn, by, "user.create", None, user, at)
+    return user
+
+
+def _audit_user(
+    conn: Connection,
+    by: Principal | None,
+    action: str,
+    before: User | None,
+    after: User,
+    at: datetime,
+    **extra: object,
+) -> None:
+    """Audit a write to a user: its record before and after (User holds no password hash)."""
+    record_audit(
+        conn,
+        actor=by,
+        action=action,
+        object_type="user",
+        object_id=after.id,
+        before=asdict(before) if before is not None else None,
+        after={**asdict(after), **extra},
+        at=at,
+    )
 
 
 def do_set_password(
@@ -269,7 +317,12 @@ def do_set_password(
         if keep_session_id is not None:
             ending = ending & (sessions.c.id != keep_session_id)
         revoke_sessions(conn, ending, at)
-        return user_or_raise(conn, user_id)
+        changed = user_or_raise(conn, user_id)
+        # That it changed, by whom (one's own change or a reset), never the hash.
+        is_own = by is not None and by.user_id == user_id
+        action = "user.password_change" if is_own else "user.password_reset"
+        _audit_user(conn, by, action, user, changed, at, password_changed=True)
+        return changed
 
 
 def do_deactivate_user(
@@ -288,13 +341,23 @@ def do_deactivate_user(
             update(users).where(users.c.id == user_id).values(is_active=False, updated_at=at)
         )
         revoke_sessions(conn, sessions.c.user_id == user_id, at)
-        conn.execute(
+        revoked = conn.execute(
             update(api_tokens)
             .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=at)
         )
         log.info("user %s deactivated by %s", user.username, actor_name(by))
-        return user_or_raise(conn, user_id)
+        deactivated = user_or_raise(conn, user_id)
+        _audit_user(
+            conn,
+            by,
+            "user.deactivate",
+            user,
+            deactivated,
+            at,
+            api_tokens_revoked=int(revoked.rowcount or 0),
+        )
+        return deactivated
 
 
 def do_change_role(
@@ -307,15 +370,18 @@ def do_change_role(
 ) -> User:
     """Give a user another role (never taking the last active administrator's away)."""
     require_permission(by, Permission.MANAGE_USERS, "manage users")
+    at = _now(now)
     with engine.begin() as conn:
         user = user_or_raise(conn, user_id)
         if user.role is Role.ADMIN and role is not Role.ADMIN and user.is_active:
             _refuse_last_admin(conn, user, "change the role of")
         conn.execute(
-            update(users).where(users.c.id == user_id).values(role=role.value, updated_at=_now(now))
+            update(users).where(users.c.id == user_id).values(role=role.value, updated_at=at)
         )
         log.info("user %s: role %s -> %s by %s", user.username, user.role, role, actor_name(by))
-        return user_or_raise(conn, user_id)
+        changed = user_or_raise(conn, user_id)
+        _audit_user(conn, by, "user.role_change", user, changed, at)
+        return changed
 
 
 def _refuse_last_admin(conn: Connection, user: User, doing: str) -> None:

@@ -1,5 +1,6 @@
 """Share lists of marked objects (STYLE rule 3: the only writer of object_shares). Who may
-add or remove an entry is decided by access.py (explain_share, explain_unshare).
+add or remove an entry is decided by access.py (explain_share, explain_unshare). Each entry
+added or removed is audited ("share.add", "share.remove"; coordination/audit.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dcc.accounts.checks import checked_agency_id, checked_object_ref
 from dcc.accounts.errors import AccountError, MarkingError, PermissionDeniedError
 from dcc.accounts.queries import agency_or_raise, list_shares, row_to_share, user_or_raise
 from dcc.accounts.records import TLP, Agency, Marking, ObjectRef, Principal, Share, User
+from dcc.coordination.audit import record_audit
 from dcc.store.schema import object_shares
 
 log = logging.getLogger("dcc.accounts")
@@ -71,6 +73,7 @@ def do_share(
         found = conn.execute(select(object_shares).where(_share_of(ref), target)).first()
         if found is not None:
             return row_to_share(found)
+        at = _now(now)
         new_id = conn.execute(
             insert(object_shares)
             .values(
@@ -79,11 +82,21 @@ def do_share(
                 agency_id=agency.id if agency is not None else None,
                 user_id=user_id,
                 shared_by=by.user_id if by is not None else None,
-                shared_at=_now(now),
+                shared_at=at,
             )
             .returning(object_shares.c.id)
         ).scalar_one()
         row = conn.execute(select(object_shares).where(object_shares.c.id == new_id)).one()
+        record_audit(
+            conn,
+            actor=by,
+            action="share.add",
+            object_type=ref.object_type,
+            object_id=ref.object_id,
+            before=None,
+            after=_share_audit(row_to_share(row)),
+            at=at,
+        )
     log.info(
         "%s %s shared with %s by %s",
         ref.object_type,
@@ -152,7 +165,28 @@ def do_unshare(
             conn.execute(
                 delete(object_shares).where(object_shares.c.id.in_([s.id for s in shares]))
             )
+        for share in shares:
+            record_audit(
+                conn,
+                actor=by,
+                action="share.remove",
+                object_type=ref.object_type,
+                object_id=ref.object_id,
+                before=_share_audit(share),
+                after=None,
+            )
     return len(shares)
+
+
+def _share_audit(share: Share) -> dict[str, object]:
+    """A share list entry as the audit trail keeps it (the object is the audit row's)."""
+    return {
+        "share_id": share.id,
+        "agency_id": share.agency_id,
+        "user_id": share.user_id,
+        "shared_by": share.shared_by,
+        "shared_at": share.shared_at,
+    }
 
 
 def _share_of(ref: ObjectRef) -> ColumnElement[bool]:

@@ -1,6 +1,10 @@
 """Signing in and staying signed in (STYLE rule 3: the only writers of sessions, API tokens
 and login attempts): login with rate limits, sessions with absolute and idle ends, API
 tokens, and pruning old login history. Refusals are logged; passwords and tokens never are.
+
+Sign-in and sign-out ("session.open", "session.close") and the creation and revocation of API
+tokens (their name and prefix only) are audited (coordination/audit.py); failed logins are
+kept in login_attempts instead.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from dcc.accounts.passwords import (
 from dcc.accounts.policies import LoginPolicy, SessionPolicy
 from dcc.accounts.queries import (
     api_token_or_raise,
+    get_user,
+    principal_of,
     resolve_api_token,
     resolve_session,
     row_to_session,
@@ -46,6 +52,7 @@ from dcc.accounts.tokens import (
     new_session_token,
     token_hash,
 )
+from dcc.coordination.audit import record_audit
 from dcc.store.schema import api_tokens, login_attempts, sessions, users
 
 log = logging.getLogger("dcc.accounts")
@@ -122,6 +129,21 @@ def do_login(
                 values["password_hash"] = rehash
             conn.execute(update(users).where(users.c.id == success.id).values(**values))
             user = user_or_raise(conn, success.id)
+            record_audit(
+                conn,
+                actor=principal_of(user),
+                action="session.open",
+                object_type="session",
+                object_id=session.id,
+                before=None,
+                after={
+                    "user_id": user.id,
+                    "client_address": address,
+                    "expires_at": session.expires_at,
+                    "password_rehashed": rehash is not None,
+                },
+                at=at,
+            )
             log.info("user %s signed in from %s (session %s)", name, address, session.id)
             return NewSession(token=token, session=session, user=user)
     # Recorded (committed above) before refusing, so the failure counts toward the limits.
@@ -239,8 +261,27 @@ def _open_session(
 
 def do_logout(engine: Engine, session_id: int, *, now: datetime | None = None) -> None:
     """End a session (signing out); ending one already ended changes nothing."""
+    at = _now(now)
     with engine.begin() as conn:
-        revoke_sessions(conn, sessions.c.id == session_id, _now(now))
+        ended = conn.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(sessions.c.user_id)
+        ).first()
+        if ended is None:
+            return
+        user = get_user(conn, int(ended.user_id))
+        record_audit(
+            conn,
+            actor=principal_of(user) if user is not None else None,
+            action="session.close",
+            object_type="session",
+            object_id=session_id,
+            before=None,
+            after={"user_id": int(ended.user_id), "ended_at": at},
+            at=at,
+        )
 
 
 def revoke_sessions(conn: Connection, where: ColumnElement[bool], at: datetime) -> None:
@@ -318,6 +359,16 @@ def do_create_api_token(
             .returning(api_tokens.c.id)
         ).scalar_one()
         api_token = api_token_or_raise(conn, int(token_id))
+        record_audit(
+            conn,
+            actor=by,
+            action="api_token.create",
+            object_type="api_token",
+            object_id=api_token.id,
+            before=None,
+            after=_token_audit(api_token),
+            at=at,
+        )
     log.info("API token %s (%s) created for user %s", api_token.id, api_token.prefix, user_id)
     return NewApiToken(token=token, api_token=api_token)
 
@@ -335,7 +386,31 @@ def do_revoke_api_token(
             .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=at)
         )
-        return api_token_or_raise(conn, token_id)
+        revoked = api_token_or_raise(conn, token_id)
+        if found.revoked_at is None:
+            record_audit(
+                conn,
+                actor=by,
+                action="api_token.revoke",
+                object_type="api_token",
+                object_id=token_id,
+                before=_token_audit(found),
+                after=_token_audit(revoked),
+                at=at,
+            )
+        return revoked
+
+
+def _token_audit(api_token: ApiToken) -> dict[str, object]:
+    """What the audit trail keeps of an API token: its name and prefix, never the token or
+    its hash."""
+    return {
+        "user_id": api_token.user_id,
+        "name": api_token.name,
+        "prefix": api_token.prefix,
+        "expires_at": api_token.expires_at,
+        "revoked_at": api_token.revoked_at,
+    }
 
 
 def _require_token_owner(by: Principal | None, user_id: int, doing: str) -> None:

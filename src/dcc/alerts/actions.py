@@ -14,10 +14,15 @@ who must be able to read it (else the same "not found" as for a missing one) and
 must allow the action; or None for the local operator (the command line), who may do
 anything. A watchlist is changed or removed only by its owner agency or its author: a share
 lets an agency read a watchlist, not rewrite it.
+
+What people do (watchlists created, changed, removed; alerts acknowledged, dismissed,
+escalated) is audited in the same transaction (coordination/audit.py); what DCC does by
+itself (matches, detections, deliveries) is not.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -50,6 +55,7 @@ from dcc.alerts.records import (
     watchlist_rule,
 )
 from dcc.alerts.rules import checked_spec, recipients_for
+from dcc.coordination.audit import record_audit
 from dcc.ingest.netguard import redact_url
 from dcc.settings import Settings, get_settings
 from dcc.store.schema import (
@@ -150,7 +156,9 @@ def do_create_watchlist(
             .returning(watchlists.c.id)
         ).scalar_one()
         _bump_revision(conn)
-        return watchlist_or_raise(conn, LOCAL_OPERATOR, int(new_id))
+        created = watchlist_or_raise(conn, LOCAL_OPERATOR, int(new_id))
+        _audit_watchlist(conn, by, "watchlist.create", None, created, now)
+        return created
 
 
 def do_update_watchlist(
@@ -169,13 +177,16 @@ def do_update_watchlist(
         _require_owner(by, current, "change")
         spec, _ = checked_spec(changes.applied_to(current.spec))
         check_webhook_destinations(spec, settings or get_settings())
+        now = datetime.now(tz=UTC)
         conn.execute(
             update(watchlists)
             .where(watchlists.c.id == watchlist_id)
-            .values(**_spec_values(spec), updated_at=datetime.now(tz=UTC))
+            .values(**_spec_values(spec), updated_at=now)
         )
         _bump_revision(conn)
-        return watchlist_or_raise(conn, LOCAL_OPERATOR, watchlist_id)
+        changed = watchlist_or_raise(conn, LOCAL_OPERATOR, watchlist_id)
+        _audit_watchlist(conn, by, "watchlist.update", current, changed, now)
+        return changed
 
 
 def do_delete_watchlist(engine: Engine, watchlist_id: int, *, by: Principal | None = None) -> None:
@@ -192,6 +203,7 @@ def do_delete_watchlist(engine: Engine, watchlist_id: int, *, by: Principal | No
             .values(deleted_at=now, updated_at=now, is_enabled=False)
         )
         _bump_revision(conn)
+        _audit_watchlist(conn, by, "watchlist.delete", current, None, now)
 
 
 def check_webhook_destinations(spec: WatchlistSpec, settings: Settings) -> None:
@@ -233,6 +245,54 @@ def _bump_revision(conn: Connection) -> None:
 
 def _reader(by: Principal | None) -> Reader:
     return LOCAL_OPERATOR if by is None else by
+
+
+def _audit_watchlist(
+    conn: Connection,
+    by: Principal | None,
+    action: str,
+    before: Watchlist | None,
+    after: Watchlist | None,
+    at: datetime,
+) -> None:
+    ref = after or before
+    if ref is None:
+        return
+    record_audit(
+        conn,
+        actor=by,
+        action=action,
+        object_type="watchlist",
+        object_id=ref.id,
+        before=_watchlist_audit(before) if before is not None else None,
+        after=_watchlist_audit(after) if after is not None else None,
+        at=at,
+    )
+
+
+def _watchlist_audit(watchlist: Watchlist) -> dict[str, object]:
+    """A watchlist as the audit trail keeps it. A webhook URL is often itself the secret
+    (its path or query carries the key), so it is kept as its host and a fingerprint."""
+    return {
+        "name": watchlist.name,
+        "query": watchlist.query,
+        "owner": watchlist.owner,
+        "owner_agency": watchlist.owner_agency,
+        "tlp": watchlist.tlp,
+        "recipients": [_audited_recipient(r) for r in watchlist.recipients],
+        "channels": watchlist.channels,
+        "schedule": watchlist.schedule,
+        "is_enabled": watchlist.is_enabled,
+    }
+
+
+def _audited_recipient(recipient: str) -> str:
+    if "://" not in recipient:
+        return recipient  # a user name or an e-mail address
+    scheme, _, rest = recipient.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    fingerprint = hashlib.sha256(recipient.encode("utf-8")).hexdigest()[:12]
+    return f"{scheme}://{host}/... (sha256 {fingerprint})"
 
 
 def _require_owner(by: Principal | None, watchlist: Watchlist, doing: str) -> None:
@@ -649,6 +709,14 @@ def do_escalate_alert(
     return _move(engine, alert_id, AlertStatus.ESCALATED, who, note, by)
 
 
+# The audit trail's verb for each move (coordination/audit.py).
+_AUDIT_ACTION = {
+    AlertStatus.ACKNOWLEDGED: "alert.acknowledge",
+    AlertStatus.DISMISSED: "alert.dismiss",
+    AlertStatus.ESCALATED: "alert.escalate",
+}
+
+
 def _move(
     engine: Engine,
     alert_id: int,
@@ -682,5 +750,15 @@ def _move(
         )
         _add_event(conn, alert_id, EVENT_FOR_STATUS[wanted], wanted, actor, cleaned_note, now)
         moved = alert_or_raise(conn, LOCAL_OPERATOR, alert_id)
+        record_audit(
+            conn,
+            actor=by,
+            action=_AUDIT_ACTION.get(wanted, f"alert.{wanted.value}"),
+            object_type="alert",
+            object_id=alert_id,
+            before={"status": alert.status},
+            after={"status": moved.status, "who": actor, "note": cleaned_note},
+            at=now,
+        )
     alert_broadcaster.publish()
     return moved

@@ -24,8 +24,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, String, Text, cast, insert, select, update
-from sqlalchemy import type_coerce as coerce_type
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    String,
+    Text,
+    cast,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 
 from dcc.accounts.records import Principal
 from dcc.coordination.audit_records import (
@@ -363,7 +373,7 @@ def list_audit(
 # --- verifying -------------------------------------------------------------------------------
 
 
-def verify_audit(conn: Connection) -> AuditReport:
+def verify_audit(conn: Connection, *, recorded: Mapping[int, str] | None = None) -> AuditReport:
     """Walk the whole trail in seq order, in bounded memory, and say what does not verify.
 
     Each row's hash is recomputed from its fields and its prev_hash; each prev_hash must be
@@ -371,8 +381,11 @@ def verify_audit(conn: Connection) -> AuditReport:
     the last row. What is wrong is said in words ("row 17 was changed (hash mismatch)", "row
     18 is missing", "rows out of order: ...", "the last 3 rows were removed (head says 120,
     last row is 117)"). Rows committed while the walk runs are checked too.
+
+    `recorded` maps seqs to head hashes an operator kept outside DCC: a row whose hash differs
+    shows a rewrite of the whole chain from there on (docs/audit.md, "Limits").
     """
-    walk = _Walk()
+    walk = _Walk(recorded or {})
     _walk_rows(conn, walk)
     head_seq: int | None = None
     head_hash: str | None = None
@@ -427,7 +440,7 @@ def _walk_rows(conn: Connection, walk: _Walk) -> int:
             select(
                 audit_log.c.seq,
                 # Read as stored: a value an attacker made unreadable is a finding, not a crash.
-                coerce_type(audit_log.c.at, String).label("at"),
+                type_coerce(audit_log.c.at, String).label("at"),
                 audit_log.c.actor,
                 audit_log.c.actor_agency,
                 audit_log.c.action,
@@ -482,7 +495,8 @@ def _stored_json(value: Any) -> Any:
 class _Walk:
     """What verify_audit knows while walking: the last row, recent hashes, the problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, recorded: Mapping[int, str]) -> None:
+        self.recorded = recorded
         self.rows = 0
         self.last_seq = 0
         self.last_hash = GENESIS_HASH
@@ -514,6 +528,13 @@ class _Walk:
                 )
             else:
                 self.add(seq, f"row {seq} was changed (hash mismatch)")
+        known = self.recorded.get(seq)
+        if known is not None and known.lower() != row.hash:
+            self.add(
+                seq,
+                f"row {seq}'s hash is not the one recorded ({known[:16]}...): the trail was "
+                f"rewritten from row {seq} or before",
+            )
         expected = self.last_seq + 1
         if seq > expected:
             self.add(expected, _missing(expected, seq - 1))

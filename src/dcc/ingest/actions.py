@@ -3,10 +3,16 @@
 Raw items are committed in batches *before* any processing (DESIGN §2): a crash loses at most
 the batch in flight, and running the same ingest again stores only what is missing, because
 the database refuses a second row with the same (source_id, external_id).
+
+Source administration (add, change, remove, through `by` the principal asking or None for the
+local operator) is audited in the same transaction (coordination/audit.py); ingestion is
+DCC's own work and is not (nor the ad-hoc sources `do_ensure_source` makes for it).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,8 +22,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from dcc.accounts.access import require_permission
+from dcc.accounts.records import Permission, Principal
+from dcc.coordination.audit import record_audit
 from dcc.enrich.labels import Enrichment
 from dcc.errors import SourceConfigError
+from dcc.ingest.netguard import redact_url
 from dcc.ingest.source_config import read_sources_file, write_sources_file
 from dcc.records import IngestReport, ParseProblem, RawItem, Source
 from dcc.store import sources as source_queries
@@ -46,36 +56,58 @@ class IngestOutcome:
 # --- sources --------------------------------------------------------------------------------
 
 
-def do_add_source(engine: Engine, source: Source, *, sources_file: Path | None = None) -> Source:
+def do_add_source(
+    engine: Engine,
+    source: Source,
+    *,
+    sources_file: Path | None = None,
+    by: Principal | None = None,
+) -> Source:
     """Add a source to the database and the sources file; refuse an id already in use."""
+    require_permission(by, Permission.MANAGE_SOURCES, "manage sources")
     with engine.begin() as conn:
         if source_queries.get_source(conn, source.id) is not None:
             raise SourceConfigError(f"a source with id {source.id!r} already exists")
         conn.execute(insert(sources).values(**_new_source_values(source)))
+        _audit_source(conn, by, "source.add", None, source)
     if sources_file is not None:
         _rewrite_file(engine, sources_file)
     return source
 
 
-def do_remove_source(engine: Engine, source_id: str, *, sources_file: Path | None = None) -> None:
+def do_remove_source(
+    engine: Engine,
+    source_id: str,
+    *,
+    sources_file: Path | None = None,
+    by: Principal | None = None,
+) -> None:
     """Remove a source definition. Its items stay: they are part of the record."""
+    require_permission(by, Permission.MANAGE_SOURCES, "manage sources")
     with engine.begin() as conn:
+        current = source_queries.get_source(conn, source_id)
         result = conn.execute(delete(sources).where(sources.c.id == source_id))
-        if not result.rowcount:
+        if not result.rowcount or current is None:
             raise SourceConfigError(f"no source with id {source_id!r}")
+        _audit_source(conn, by, "source.remove", current, None)
     if sources_file is not None:
         _rewrite_file(engine, sources_file)
 
 
-def do_sync_sources(engine: Engine, wanted: Iterable[Source]) -> tuple[int, int]:
-    """Insert new definitions and update changed ones; return (added, updated). Health and
-    items are kept; sources missing from `wanted` are left alone (removal is explicit)."""
+def do_sync_sources(
+    engine: Engine, wanted: Iterable[Source], *, by: Principal | None = None
+) -> tuple[int, int]:
+    """Insert new definitions and update changed ones (enabling or disabling included);
+    return (added, updated). Health and items are kept; sources missing from `wanted` are
+    left alone (removal is explicit)."""
+    require_permission(by, Permission.MANAGE_SOURCES, "manage sources")
     added = updated = 0
     with engine.begin() as conn:
         for source in wanted:
             current = source_queries.get_source(conn, source.id)
             if current is None:
                 conn.execute(insert(sources).values(**_new_source_values(source)))
+                _audit_source(conn, by, "source.add", None, source)
                 added += 1
             elif current != source:
                 conn.execute(
@@ -83,13 +115,46 @@ def do_sync_sources(engine: Engine, wanted: Iterable[Source]) -> tuple[int, int]
                     .where(sources.c.id == source.id)
                     .values(**source_queries.source_row(source))
                 )
+                _audit_source(conn, by, "source.update", current, source)
                 updated += 1
     return added, updated
 
 
-def do_load_sources_file(engine: Engine, path: Path) -> tuple[int, int]:
+def do_load_sources_file(
+    engine: Engine, path: Path, *, by: Principal | None = None
+) -> tuple[int, int]:
     """Load a TOML sources file into the database (see do_sync_sources)."""
-    return do_sync_sources(engine, read_sources_file(path))
+    return do_sync_sources(engine, read_sources_file(path), by=by)
+
+
+def _audit_source(
+    conn: Connection,
+    by: Principal | None,
+    action: str,
+    before: Source | None,
+    after: Source | None,
+) -> None:
+    ref = after or before
+    if ref is None:
+        return
+    record_audit(
+        conn,
+        actor=by,
+        action=action,
+        object_type="source",
+        object_id=ref.id,
+        before=_source_audit(before) if before is not None else None,
+        after=_source_audit(after) if after is not None else None,
+    )
+
+
+def _source_audit(source: Source) -> dict[str, object]:
+    """A source as the audit trail keeps it: its URL with credentials and query values
+    masked (they may hold a key), and a fingerprint of the whole URL to show it changed."""
+    kept = {f.name: getattr(source, f.name) for f in dataclasses.fields(source)}
+    kept["url"] = redact_url(source.url)
+    kept["url_sha256"] = hashlib.sha256(source.url.encode("utf-8")).hexdigest()[:12]
+    return kept
 
 
 def do_ensure_source(engine: Engine, source: Source) -> Source:

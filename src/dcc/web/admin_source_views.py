@@ -104,7 +104,11 @@ async def add_source(
         source = source_from_mapping(data, where="source")
         check_url(check_web_url(source.url))  # http(s) only, no credentials or odd hosts
         await asyncio.to_thread(
-            do_add_source, ctx.engine, source, sources_file=ctx.settings.resolved_sources_file
+            do_add_source,
+            ctx.engine,
+            source,
+            sources_file=ctx.settings.resolved_sources_file,
+            by=page_user.principal,
         )
     except DCCError as exc:
         message = _("The source was not added: %(reason)s") % {"reason": exc}
