@@ -31,9 +31,10 @@ from dcc.accounts.records import LOCAL_OPERATOR, TLP
 from dcc.coordination.audit import record_audit
 from dcc.coordination.marking import incident_ref, task_ref
 from dcc.coordination.notify import Recipient, add_notification
-from dcc.coordination.queries import incident_or_raise, open_task_ids, task_or_raise
+from dcc.coordination.queries import incident_or_raise, open_tasks_due, task_or_raise
 from dcc.coordination.records import EntryKind, Incident, IncidentRole, NotificationKind, Task
 from dcc.coordination.sla import Escalate, Remind, Rung, SlaPolicy, decide
+from dcc.coordination.task_actions import sla_policy
 from dcc.coordination.writing import SYSTEM_ACTOR, add_entry, grant
 from dcc.store.schema import incident_roles, on_call, tasks, users
 
@@ -70,15 +71,19 @@ class _Target:
 def do_escalation_sweep(
     engine: Engine, *, now: datetime | None = None, policy: SlaPolicy | None = None
 ) -> list[SweepStep]:
-    """Remind and escalate every task that is due for it at `now`; what was done."""
-    from dcc.coordination.task_actions import sla_policy
+    """Remind and escalate every task that is due for it at `now`; what was done.
 
+    The open tasks that may be due are read at once and decided in memory; only those with
+    something to do get a transaction (which reads and decides again, under its write)."""
     at = now or datetime.now(tz=UTC)
     rules = policy or sla_policy()
     with engine.connect() as conn:
-        candidates = open_task_ids(conn, before=at + _longest_reminder(rules))
+        candidates = open_tasks_due(conn, before=at + _longest_reminder(rules))
     steps: list[SweepStep] = []
-    for task_id in candidates:
+    for task, severity in candidates:
+        if decide(task, rules, severity, at) is None:
+            continue
+        task_id = task.id
         with engine.begin() as conn:
             step = _sweep_task(conn, task_id, at, rules)
         if step is not None:

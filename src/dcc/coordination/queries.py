@@ -314,14 +314,23 @@ def list_tasks(
     return _tasks(conn, query)
 
 
-def open_task_ids(conn: Connection, *, before: datetime) -> list[int]:
-    """Open tasks whose reminder, acknowledgement or deadline may have come by `before`
-    (the escalation sweep's candidates; it decides per task with sla.decide)."""
-    query = select(tasks.c.id).where(
-        tasks.c.status.in_([s.value for s in OPEN_TASK_STATUSES]),
-        or_(tasks.c.ack_due_at <= before, tasks.c.due_at <= before),
+def open_tasks_due(conn: Connection, *, before: datetime) -> list[tuple[Task, Severity]]:
+    """Open tasks whose reminder, acknowledgement or deadline may have come by `before`, with
+    their incident's severity (the escalation sweep's candidates; it decides per task with
+    sla.decide). Their dependencies are not read: the sweep does not need them."""
+    query = (
+        select(tasks, incidents.c.severity.label("incident_severity"))
+        .join(incidents, incidents.c.id == tasks.c.incident_id)
+        .where(
+            tasks.c.status.in_([s.value for s in OPEN_TASK_STATUSES]),
+            or_(tasks.c.ack_due_at <= before, tasks.c.due_at <= before),
+        )
+        .order_by(tasks.c.id)
     )
-    return [row.id for row in conn.execute(query.order_by(tasks.c.id))]
+    return [
+        (row_to_task(row), Severity(row._mapping["incident_severity"]))
+        for row in conn.execute(query)
+    ]
 
 
 # --- the timeline and attachments ------------------------------------------------------------
