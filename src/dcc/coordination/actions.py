@@ -116,7 +116,12 @@ def do_open_incident(
                 f"Incident opened{origin}",
                 by=by,
                 at=at,
-                data={"status": IncidentStatus.NEW.value},
+                data={
+                    "event": "opened",
+                    "status": IncidentStatus.NEW.value,
+                    "from_type": opened_from[0].value if opened_from else None,
+                    "from_id": opened_from[1] if opened_from else None,
+                },
                 owner_agency=owner,
             )
             for kind_, target in [*([opened_from] if opened_from else []), *also_linked]:
@@ -252,7 +257,7 @@ def do_update_incident(
                 f"Changed {said or 'the summary'}",
                 by=by,
                 at=at,
-                data={k: str(v) for k, v in values.items()},
+                data={"event": "changed", **{k: str(v) for k, v in values.items()}},
                 owner_agency=after.owner_agency,
             )
             record_audit(
@@ -305,7 +310,12 @@ def do_change_incident_status(
                 f"{body}: {text}" if text else body,
                 by=by,
                 at=at,
-                data={"from": before.status.value, "status": status.value},
+                data={
+                    "event": "status",
+                    "from": before.status.value,
+                    "status": status.value,
+                    "note": text,
+                },
                 owner_agency=after.owner_agency,
             )
             record_audit(

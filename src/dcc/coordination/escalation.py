@@ -33,7 +33,15 @@ from dcc.coordination.marking import incident_ref, task_ref
 from dcc.coordination.notify import Recipient, add_notification
 from dcc.coordination.queries import incident_or_raise, open_tasks_due, task_or_raise
 from dcc.coordination.records import EntryKind, Incident, IncidentRole, NotificationKind, Task
-from dcc.coordination.sla import Escalate, Remind, Rung, SlaPolicy, decide
+from dcc.coordination.sla import (
+    Escalate,
+    Remind,
+    Rung,
+    SlaPolicy,
+    decide,
+    is_unacknowledged_late,
+    late_since,
+)
 from dcc.coordination.task_actions import sla_policy
 from dcc.coordination.writing import SYSTEM_ACTOR, add_entry, grant
 from dcc.store.schema import incident_roles, on_call, tasks, users
@@ -192,6 +200,8 @@ def _escalate(
             "to_agency": target.agency_id if target is not None else None,
             "to_user": target.username if target is not None else None,
             "reason": decision.reason,
+            "why": "unacknowledged" if is_unacknowledged_late(task) else "overdue",
+            "late_minutes": int((at - late_since(task)).total_seconds() // 60),
         },
     )
     title = f"[TLP:{task.tlp}] Escalated: {task.title} ({decision.reason}, incident #{incident.id})"

@@ -114,6 +114,12 @@ def late_since(task: Task) -> datetime:
     return task.due_at
 
 
+def is_unacknowledged_late(task: Task) -> bool:
+    """Whether the task is (or will be) late for want of an acknowledgement, rather than of
+    being done."""
+    return task.status is TaskStatus.OPEN and task.ack_due_at < task.due_at
+
+
 def is_overdue(task: Task, now: datetime) -> bool:
     return task.is_open and now >= late_since(task)
 

@@ -198,7 +198,14 @@ def _insert_task(
         at=at,
         task=task,
         owner_agency=incident.owner_agency,
-        data={"task_id": task_id, "event": "assigned", "agency": agency.id},
+        data={
+            "task_id": task_id,
+            "event": "assigned",
+            "agency": agency.id,
+            "assignee": spec.assignee if assignee_id is not None else None,
+            "title": title,
+            "due_at": due.isoformat(),
+        },
     )
     _notify_assignment(conn, task, incident, entry_id, at)
     record_audit(
@@ -351,7 +358,12 @@ def do_reassign_task(
                 at=at,
                 task=after,
                 owner_agency=incident.owner_agency,
-                data={"task_id": task_id, "event": "reassigned", "agency": agency.id},
+                data={
+                    "task_id": task_id,
+                    "event": "reassigned",
+                    "from_agency": before.assigned_agency,
+                    "agency": agency.id,
+                },
             )
             _notify_assignment(conn, after, incident, entry_id, at)
             record_audit(
@@ -479,7 +491,12 @@ def do_change_task_status(
                 by=by,
                 at=at,
                 task=after,
-                data={"task_id": task_id, "event": status.value},
+                data={
+                    "task_id": task_id,
+                    "event": status.value,
+                    "from": before.status.value,
+                    "outcome": text,
+                },
             )
             record_audit(
                 conn,

@@ -257,7 +257,13 @@ def do_add_attachment(
                 task=task,
                 tlp=marking_tlp,
                 inherits_shares=not restricted,
-                data={"attachment_id": attachment_id, "sha256": checked.sha256},
+                data={
+                    "attachment_id": attachment_id,
+                    "sha256": checked.sha256,
+                    "filename": checked.filename,
+                    "media_type": checked.media_type,
+                    "size_bytes": checked.size_bytes,
+                },
             )
             record_audit(
                 conn,
