@@ -22,6 +22,7 @@ from dcc.web.api import sources as sources_api
 from dcc.web.api import tasks as tasks_api
 from dcc.web.api import watchlists as watchlists_api
 from dcc.web.auth import signed_in
+from dcc.web.collector import freeze_startup_objects
 from dcc.web.errors import install_error_handlers
 from dcc.web.i18n import LocaleMiddleware
 from dcc.web.limits import BodySizeLimitMiddleware
@@ -82,4 +83,5 @@ def create_app(ctx: Context, *, with_workers: bool = False) -> FastAPI:
     app.include_router(signin_views.router)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    freeze_startup_objects()  # full collections skip what startup built (web/collector.py)
     return app

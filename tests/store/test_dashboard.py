@@ -153,7 +153,11 @@ FILTERS = [
 
 
 @pytest.mark.parametrize("filters", FILTERS)
-@pytest.mark.parametrize(("span", "bucket"), [(DAY, "hour"), (10 * DAY, "day"), (DAY, "day")])
+@pytest.mark.parametrize(
+    ("span", "bucket"),
+    # 30 days of hours: more buckets than one statement counts (dashboard._BUCKETS_PER_READ).
+    [(DAY, "hour"), (10 * DAY, "day"), (DAY, "day"), (30 * DAY, "hour")],
+)
 def test_volume_series_matches_python_counts(
     stocked: Engine, filters: DashboardFilters, span: timedelta, bucket: str
 ) -> None:
@@ -220,6 +224,17 @@ def test_country_mentions_match_python_counts(stocked: Engine, filters: Dashboar
         counts = country_mentions(conn, since=since, until=NOW, filters=filters)
     assert counts == dict(expected)
     assert list(counts.values()) == sorted(counts.values(), reverse=True)
+
+
+def test_country_mentions_count_values_outside_the_known_codes(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert country_mentions(conn, since=NOW - DAY, until=NOW) == {}  # no label at all
+    # "QQ" is no ISO 3166 code, yet a label index row under it is counted like any other.
+    store_docs(engine, [Doc(NOW - timedelta(hours=1), about=("QQ", "AA")), Doc(NOW - DAY)])
+    with engine.connect() as conn:
+        counts = country_mentions(conn, since=NOW - 2 * DAY, until=NOW)
+        assert country_mentions(conn, since=NOW - 2 * DAY, until=NOW - 3 * DAY / 2) == {}
+    assert counts == {"ID": 2, "AA": 1, "QQ": 1}
 
 
 def test_country_mentions_of_an_unenriched_item(stocked: Engine) -> None:

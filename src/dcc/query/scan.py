@@ -44,13 +44,9 @@ from sqlalchemy import (
 from dcc.query.ast import Field, FieldMatch, Node, Not, resolve_time
 from dcc.query.plan import Plan
 from dcc.query.sql import compile_condition, items_fts
-from dcc.store.labels import FILTERS_INDEX, STAGE_INDEX, epoch_us
+from dcc.store.labels import FILTERS_INDEX, LABEL_VALUE_INDEX, STAGE_INDEX, epoch_us
 from dcc.store.schema import item_labels, items
 from dcc.store.timebuckets import sort_at_us
-
-# The label index newest first by time for one (kind, value); SQLite's planner may prefer
-# ix_item_labels_time, which holds every value of the kind.
-LABEL_INDEX = "ix_item_labels_value"
 
 # Per column that can drive: its index (column, sort_at) and the column (schema.py).
 _COLUMN_INDEXES: dict[Field, tuple[str, ColumnElement[Any]]] = {
@@ -272,7 +268,7 @@ class Scanner:
         labelled = (
             select(item_labels.c.item_id.label("id"), item_labels.c.sort_at_us.label("sort_key"))
             .where(item_labels.c.kind == kind, item_labels.c.value == label.value)
-            .with_hint(item_labels, f"INDEXED BY {LABEL_INDEX}", "sqlite")
+            .with_hint(item_labels, f"INDEXED BY {LABEL_VALUE_INDEX}", "sqlite")
         )
         for part in plan.times:
             # sort_at_us is items.sort_at to the microsecond, as are the bounds: exact.

@@ -4,36 +4,47 @@ split, countries in the news, rising stories. Source health is store/sources.py 
 Every read is bounded in time and answered from indexes, with no pre-aggregated table:
 items and their labels stay the one source of truth, so a re-processed or deleted item can
 never leave a stale count behind. Measured with bench/web.py on 1M items (SQLite):
-- volume without filters reads the time indexes alone (ix_items_sort_at and the (label,
-  sort_at) indexes of sentiment and stance); with filters, the index ix_items_id_filters
+- volume without filters counts each bucket's range of the time indexes (ix_items_sort_at
+  and the (label, sort_at) indexes of sentiment and stance): a count of an index range
+  needs no sort, where grouping by hour sorted every item of the range (10 ms for a week
+  where grouping took 100); with filters, the index ix_items_id_filters
   (time, language, source, country, sentiment, stance by item id) over the id range of the
   time range (item_time_bounds), never the table's wide rows; with a topic or country
   filter, the label index gives the items;
 - countries and stories are counted in the label index by time (ix_item_labels_time, and
-  per country code in ix_item_labels_value).
+  per country value stored in ix_item_labels_value).
 
 `visible` is an extra condition on `items` (who may see what): with it, items are joined.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Connection,
+    Integer,
+    ScalarSelect,
     Select,
-    and_,
+    String,
+    bindparam,
+    column,
     func,
     select,
+    type_coerce,
+    values,
 )
 
 from dcc.errors import QueryError
-from dcc.query.fields import country_codes
 from dcc.store.items import id_range_for_time
 from dcc.store.labels import (
     FILTERS_INDEX,
+    LABEL_VALUE_INDEX,
     STAGE_INDEX,
     epoch_us,
     from_epoch_us,
@@ -49,8 +60,9 @@ from dcc.store.records import (
     VolumePoint,
     VolumeSeries,
 )
-from dcc.store.schema import item_labels, items
+from dcc.store.schema import UTCDateTime, item_labels, items
 from dcc.store.timebuckets import (
+    WIDTH,
     auto_bucket,
     bucket_starts,
     floor_time,
@@ -80,7 +92,7 @@ def volume_series(
     width = bucket or auto_bucket(since, until)
     filters = filters or DashboardFilters()
     if filters.is_empty and visible is None:
-        rows = _volume_from_time_indexes(conn, since, until)
+        rows = _volume_from_time_indexes(conn, since, until, width)
     else:
         rows = _volume(conn, since, until, filters, visible)
     starts = bucket_starts(since, until, width)
@@ -106,24 +118,85 @@ def volume_series(
 
 
 def _volume_from_time_indexes(
-    conn: Connection, since: datetime, until: datetime
+    conn: Connection, since: datetime, until: datetime, width: Bucket
 ) -> list[tuple[str, str | None, datetime, int]]:
-    """(kind, label, hour, count) rows from three narrow indexes: totals from ix_items_sort_at,
-    sentiment and stance from (label, sort_at) indexes, one range per label (53 ms for a week
-    of 1M items where one pass over ix_items_id_filters took 70)."""
-    key = hour_key(conn.dialect.name)
-    in_range = and_(items.c.sort_at >= since, items.c.sort_at < until)
+    """(kind, label, bucket start, count) rows from three narrow indexes: per bucket, the
+    count of its time range in ix_items_sort_at and in the (label, sort_at) index of each
+    sentiment and stance label, so nothing is sorted. One statement per _BUCKETS_PER_READ
+    buckets (a year of hours is 8,784)."""
+    starts = bucket_starts(since, until, width)
+    ranges = [
+        (n, max(start, since), min(start + WIDTH[width], until)) for n, start in enumerate(starts)
+    ]
     found: list[tuple[str, str | None, datetime, int]] = []
-    totals = select(key, func.count()).where(in_range).group_by(key)
-    found.extend(("total", None, hour_of_key(k), int(n)) for k, n in conn.execute(totals))
-    for kind, column in (("sentiment", items.c.sentiment), ("stance", items.c.stance)):
-        split = (
-            select(column, key, func.count())
-            .where(column.in_(LABELS), in_range)
-            .group_by(column, key)
-        )
-        found.extend((kind, v, hour_of_key(k), int(n)) for v, k, n in conn.execute(split))
+    for first in range(0, len(ranges), _BUCKETS_PER_READ):
+        buckets = _buckets(conn, ranges[first : first + _BUCKETS_PER_READ])
+        counts = [_range_count(buckets, None, None, "ix_items_sort_at")]
+        counts += [
+            _range_count(buckets, label_column, label, index)
+            for _, label_column, index in _LABEL_COLUMNS
+            for label in LABELS
+        ]
+        for n, total, *split in conn.execute(select(buckets.c.n, *counts)):
+            found.append(("total", None, starts[n], int(total)))
+            found.extend(
+                (kind, label, starts[n], int(count))
+                for (kind, label), count in zip(_SPLITS, split, strict=True)
+                if count
+            )
     return found
+
+
+# Buckets counted per statement: on PostgreSQL each is a VALUES row of three parameters,
+# well under psycopg's limit of 65,535 (a year of hours is 8,784 buckets).
+_BUCKETS_PER_READ = 500
+_LABEL_COLUMNS = (
+    ("sentiment", items.c.sentiment, "ix_items_sentiment_sort_at"),
+    ("stance", items.c.stance, "ix_items_stance_sort_at"),
+)
+_SPLITS = [(kind, label) for kind, _, _ in _LABEL_COLUMNS for label in LABELS]
+
+
+def _buckets(conn: Connection, ranges: list[tuple[int, datetime, datetime]]) -> CTE:
+    """A table (n, low, high) of bucket numbers and time ranges. On SQLite, read from one JSON
+    parameter, so the statement has one shape and is compiled once (a VALUES of a week of
+    hours took as long to compile as to run)."""
+    if conn.dialect.name != "sqlite":
+        return (
+            values(
+                column("n", Integer), column("low", UTCDateTime()), column("high", UTCDateTime())
+            )
+            .data(ranges)
+            .cte("buckets")
+        )
+    # The times as SQLite stores sort_at ('YYYY-MM-DD HH:MM:SS.ffffff'), compared as text.
+    as_stored = UTCDateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    if as_stored is None:
+        raise TypeError("UTCDateTime has no bind processor on SQLite")
+    rows = json.dumps([[n, as_stored(low), as_stored(high)] for n, low, high in ranges])
+    each = func.json_each(bindparam("buckets", rows, type_=String)).table_valued("value")
+    return (
+        select(
+            type_coerce(func.json_extract(each.c.value, "$[0]"), Integer).label("n"),
+            type_coerce(func.json_extract(each.c.value, "$[1]"), String).label("low"),
+            type_coerce(func.json_extract(each.c.value, "$[2]"), String).label("high"),
+        )
+        .cte("buckets")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _range_count(
+    buckets: CTE, label_column: ColumnElement[Any] | None, label: str | None, index: str
+) -> ScalarSelect[int]:
+    """The items of a bucket's time range (with `label` in `label_column`), counted in
+    `index` (a correlated subquery: one index range per bucket)."""
+    query = select(func.count()).where(
+        items.c.sort_at >= buckets.c.low, items.c.sort_at < buckets.c.high
+    )
+    if label_column is not None:
+        query = query.where(label_column == label)
+    return query.with_hint(items, f"INDEXED BY {index}", "sqlite").scalar_subquery()
 
 
 def _volume(
@@ -215,21 +288,40 @@ def country_mentions(
 def _country_counts(conn: Connection, in_range: Sequence[ColumnElement[bool]]) -> dict[str, int]:
     """Label rows per country over a time range, from the label index.
 
-    Asked per known country code, each count is a range of ix_item_labels_value and needs no
-    sort (a third of the time of grouping the range of ix_item_labels_time); a value outside
-    the known codes would be missed, so the total is checked and the grouping done if short."""
-    known = sorted(country_codes())
-    by_code = (
+    Asked per country value stored, each count is a range of ix_item_labels_value and needs
+    no sort (a third of the time of grouping the range of ix_item_labels_time). The values
+    are found in the same index, one seek each (_stored_values), so none is missed."""
+    stored = _stored_values(conn, "country")
+    if not stored:
+        return {}
+    by_value = (
         select(item_labels.c.value, func.count())
-        .where(*in_range, item_labels.c.value.in_(known))
+        .where(*in_range, item_labels.c.value.in_(stored))
         .group_by(item_labels.c.value)
+        .with_hint(item_labels, f"INDEXED BY {LABEL_VALUE_INDEX}", "sqlite")
     )
-    counts = {value: int(count) for value, count in conn.execute(by_code)}
-    total = conn.execute(select(func.count()).where(*in_range)).scalar_one()
-    if sum(counts.values()) != total:
-        grouped = select(item_labels.c.value, func.count()).where(*in_range)
-        counts = {v: int(n) for v, n in conn.execute(grouped.group_by(item_labels.c.value))}
-    return counts
+    return {value: int(count) for value, count in conn.execute(by_value)}
+
+
+def _stored_values(conn: Connection, kind: str) -> list[str]:
+    """Every value stored under `kind` (all time), in order: a loose scan of
+    ix_item_labels_value, one seek per value (the next value after the last), where reading
+    the kind's rows would read every item's (a million for countries on 1M items)."""
+    first = (
+        select(func.min(item_labels.c.value).label("value"))
+        .where(item_labels.c.kind == kind)
+        .with_hint(item_labels, f"INDEXED BY {LABEL_VALUE_INDEX}", "sqlite")
+        .cte("stored", recursive=True)
+    )
+    following = (
+        select(func.min(item_labels.c.value))
+        .where(item_labels.c.kind == kind, item_labels.c.value > first.c.value)
+        .with_hint(item_labels, f"INDEXED BY {LABEL_VALUE_INDEX}", "sqlite")
+        .scalar_subquery()
+    )
+    stored = first.union_all(select(following).where(first.c.value.is_not(None)))
+    found = select(stored.c.value).where(stored.c.value.is_not(None))
+    return [str(value) for value in conn.execute(found).scalars()]
 
 
 def rising_stories(

@@ -32,7 +32,6 @@ from sqlalchemy import (
     Connection,
     Select,
     String,
-    exists,
     func,
     literal,
     literal_column,
@@ -47,6 +46,7 @@ from dcc.errors import QueryError
 from dcc.query.ast import And, Field, FieldMatch, Node, Not
 from dcc.query.parser import parse_query
 from dcc.query.plan import fts_plan, time_bounds
+from dcc.query.scan import label_check
 from dcc.query.sql import compile_condition, items_fts
 from dcc.store.backends.sqlite import facet_token
 from dcc.store.items import id_range_for_time
@@ -59,7 +59,6 @@ from dcc.store.timebuckets import (
     bucket_starts,
     filled,
     hour_of_key,
-    rolled_up,
     sort_at_text,
     sort_at_us,
 )
@@ -212,21 +211,24 @@ def _fts_driven(
     if id_range is not None:
         found = found.where(rowid.between(*id_range))
     found = found.order_by(rowid.desc())
-    checks = [_condition(part, dialect, now) for part in parts] + list(extra)
-    if not checks:
+    if not parts and not extra:
         return Matches(found.add_columns(rowid.label("sort_key")).limit(limit))
     candidates = found.limit(MAX_CANDIDATES + 1).cte("candidates").prefix_with("MATERIALIZED")
-    query = (
-        select(candidates.c.id, candidates.c.id.label("sort_key"))
-        .join(items, items.c.id == candidates.c.id)
-        .where(*checks)
-        .order_by(candidates.c.id.desc())
-        .limit(limit)
-        # The columns filters read most are in this index: the wide row is read only when
-        # a check needs another column.
-        .with_hint(items, f"INDEXED BY {FILTERS_INDEX}", "sqlite")
-    )
-    return Matches(query, candidates)
+    # `topic:`/`country:` are checked in the label index by candidate id, as search_items
+    # does (query/scan.py): most candidates of a rare country fail there without a read of
+    # `items`, and the counts below read the matches' rows once.
+    by_id = [label_check(part, candidates.c.id) for part in parts if _label_field(part)]
+    checks = [_condition(part, dialect, now) for part in parts if not _label_field(part)]
+    query = select(candidates.c.id, candidates.c.id.label("sort_key")).where(*by_id)
+    if checks or extra:
+        query = (
+            query.join(items, items.c.id == candidates.c.id)
+            .where(*checks, *extra)
+            # The columns filters read most are in this index: the wide row is read only
+            # when a check needs another column.
+            .with_hint(items, f"INDEXED BY {FILTERS_INDEX}", "sqlite")
+        )
+    return Matches(query.order_by(candidates.c.id.desc()).limit(limit), candidates)
 
 
 def _facet_token(part: Node) -> str | None:
@@ -333,17 +335,18 @@ def _counts_statement(dialect: str, matches: Matches, sample: int) -> Any:
         .where(item_labels.c.item_id.in_(select(counted.c.id)), item_labels.c.kind != "story")
         .group_by(item_labels.c.kind, item_labels.c.value)
     )
-    # An item's own country is a "country" label once it is enriched; before, count it here.
+    # An item's own country is a "country" label once it is enriched (store/labels.py, in the
+    # same transaction); before, count it here. The few items not enriched yet are listed by
+    # stage once, rather than looked for in the label index for every item counted.
+    unenriched = items.alias("unenriched")
+    fresh = (
+        select(unenriched.c.id)
+        .where(unenriched.c.stage == "new")
+        .with_hint(unenriched, f"INDEXED BY {STAGE_INDEX}", "sqlite")
+    )
     own_country = (
         select(_kind("country"), counted.c.country, func.count())
-        .where(
-            counted.c.country.is_not(None),
-            ~exists().where(
-                item_labels.c.item_id == counted.c.id,
-                item_labels.c.kind == "country",
-                item_labels.c.value == counted.c.country,
-            ),
-        )
+        .where(counted.c.country.is_not(None), counted.c.id.in_(fresh))
         .group_by(counted.c.country)
     )
     return union_all(
@@ -386,16 +389,24 @@ def _histogram(
 ) -> Histogram:
     """Counts per bucket from the query's time range (else the first counted hour) to its
     end (else now), widened to hold every counted hour."""
-    by_hour = {hour_of_key(key): count for key, count in hours.items()}
-    start = since if since is not None else min(by_hour, default=now)
+    # Keys 'YYYY-MM-DD HH' sort as their hours do; only the first and last are read as times
+    # before the width is known (months of matches are two thousand hours).
+    first = hour_of_key(min(hours)) if hours else None
+    start = since if since is not None else (first or now)
     end = until if until is not None else now
-    if by_hour:
-        start = min(start, min(by_hour))
-        end = max(end, max(by_hour) + WIDTH["hour"])
+    if first is not None:
+        start = min(start, first)
+        end = max(end, hour_of_key(max(hours)) + WIDTH["hour"])
     if end <= start:
         end = start + WIDTH["hour"]
     bucket = auto_bucket(start, end)
-    per_bucket = {at: sum(values) for at, values in rolled_up(by_hour, bucket).items()}
+    if bucket == "day":  # summed by the key's day, 'YYYY-MM-DD'
+        days: dict[str, int] = {}
+        for key, count in hours.items():
+            days[key[:10]] = days.get(key[:10], 0) + count
+        per_bucket = {hour_of_key(f"{day} 00"): count for day, count in days.items()}
+    else:
+        per_bucket = {hour_of_key(key): count for key, count in hours.items()}
     return Histogram(bucket, filled(per_bucket, bucket_starts(start, end, bucket)))
 
 

@@ -36,6 +36,10 @@ FILTERS_INDEX = "ix_items_id_filters"
 # SQLite's statistics see one stage value ("processed") on nearly every row, so its planner
 # would scan a time range rather than this index for the few items still "new".
 STAGE_INDEX = "ix_items_stage"
+# The label index by (kind, value, time): one value's items in a time range, and the values
+# of a kind one seek each. SQLite's planner may prefer ix_item_labels_time, which holds every
+# value of the kind.
+LABEL_VALUE_INDEX = "ix_item_labels_value"
 
 
 def label_values(enrichment: Mapping[str, Any], *, country: str | None) -> set[tuple[str, str]]:

@@ -39,7 +39,7 @@ def country_name(code: str | None) -> str:
     return str(name) if name else code
 
 
-def per_locale(names: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
+def _per_locale(names: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
     """`names` (a table of marked strings) translated once per locale, not at every call: a
     story page names a few hundred labels, and each table holds up to 45 strings."""
     tables: dict[str, dict[str, str]] = {}
@@ -54,7 +54,7 @@ def per_locale(names: Callable[[], dict[str, str]]) -> Callable[[], dict[str, st
     return translated
 
 
-@per_locale
+@_per_locale
 def _topic_names() -> dict[str, str]:
     return {
         "diplomacy": _("Diplomacy"),
@@ -80,7 +80,7 @@ def topic_name(topic_id: str | None) -> str:
     return _topic_names().get(topic_id, topic_id.replace("_", " "))
 
 
-@per_locale
+@_per_locale
 def _label_names() -> dict[str, str]:
     return {
         # sentiment and stance
@@ -128,6 +128,50 @@ def _label_names() -> dict[str, str]:
         "partner_agency": _("partner agency"),
         "ministry": _("ministry"),
         "provincial_government": _("provincial government"),
+        # coordination (issue 6): incident kinds, severities, statuses, task statuses,
+        # timeline entry kinds, ISO 22320 roles, linked objects, notifications, ladder rungs
+        "disinformation": _("disinformation"),
+        "disaster": _("disaster"),
+        "cyber": _("cyber"),
+        "consular": _("consular"),
+        "diplomatic": _("diplomatic"),
+        "low": _("low"),
+        "moderate": _("moderate"),
+        "high": _("high"),
+        "critical": _("critical"),
+        "triage": _("triage"),
+        "active": _("active"),
+        "monitoring": _("monitoring"),
+        "closed": _("closed"),
+        "open": _("open"),
+        "in_progress": _("in progress"),
+        "done": _("done"),
+        "cancelled": _("cancelled"),
+        "comment": _("comment"),
+        "decision": _("decision"),
+        "status": _("status"),
+        "task": _("task"),
+        "attachment": _("attachment"),
+        "link": _("link"),
+        "role": _("role"),
+        "escalation": _("escalation"),
+        "incident_commander": _("incident commander"),
+        "planning": _("planning"),
+        "operations": _("operations"),
+        "logistics": _("logistics"),
+        "item": _("item"),
+        "story": _("story"),
+        "alert": _("alert"),
+        "assigned": _("assigned"),
+        "mention": _("mention"),
+        "due": _("due soon"),
+        "overdue": _("overdue"),
+        "supervising_agency": _("supervising agency"),
+        "on_call": _("on-call officer"),
+        "title": _("title"),
+        "kind": _("kind"),
+        "severity": _("severity"),
+        "summary": _("summary"),
     }
 
 
@@ -138,7 +182,7 @@ def label_name(value: str | None) -> str:
     return _label_names().get(value, value.replace("_", " "))
 
 
-@per_locale
+@_per_locale
 def _label_titles() -> dict[str, str]:
     return {
         "lang": _("Language"),
@@ -160,7 +204,7 @@ def label_title(name: str) -> str:
     return _label_titles().get(name, name)
 
 
-@per_locale
+@_per_locale
 def _window_names() -> dict[str, str]:
     return {
         "1h": _("last hour"),

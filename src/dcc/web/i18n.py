@@ -147,8 +147,9 @@ def format_number(value: float | int, *, digits: int | None = None) -> str:
 
 
 # Pages format the same counts and scores again and again (a week of hourly volume is 1,200
-# numbers); the text depends on nothing else. typed: 1, 1.0 and True are different keys.
-@lru_cache(maxsize=8192, typed=True)
+# numbers, most of them below 1,000); the text depends on nothing else. typed: 1, 1.0 and
+# True are different keys.
+@lru_cache(maxsize=4096, typed=True)
 def _formatted_number(value: float | int, digits: int | None, locale: str) -> str:
     pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=babel_locale(locale))
@@ -167,8 +168,9 @@ def format_datetime(value: datetime | None, *, style: str = "medium") -> str:
     return _formatted_datetime(value, style, current_locale())
 
 
-# Equal aware datetimes are the same instant, so they share a text (shown in one zone).
-@lru_cache(maxsize=4096)
+# The hours of the dashboard's tables and histograms recur from page to page. Equal aware
+# datetimes are the same instant, so they share a text (shown in one zone).
+@lru_cache(maxsize=2048)
 def _formatted_datetime(value: datetime, style: str, locale: str) -> str:
     local = value.astimezone(DISPLAY_TIMEZONE)
     text = babel_format_datetime(local, format=style, locale=babel_locale(locale))

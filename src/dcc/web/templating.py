@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from dcc.web import display, i18n
+from dcc.web import display, i18n, timeline_text
 
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -30,3 +30,4 @@ TEMPLATES.env.globals["locale_names"] = i18n.LOCALE_NAMES
 # Country, topic and label names, and the entity-marked text of the page modules.
 TEMPLATES.env.filters.update(display.FILTERS)
 TEMPLATES.env.globals.update(display.GLOBALS)
+TEMPLATES.env.filters["entry_text"] = timeline_text.entry_text
