@@ -354,3 +354,41 @@ def test_notifications_are_read_per_user_and_follow_the_shares(desk: Desk) -> No
     do_unshare_object(engine, SharedObject.INCIDENT, incident_id, agency_id="bnpb", by=desk.analyst)
     with engine.connect() as conn:
         assert list_notifications(conn, colleague) == []
+
+
+def test_red_tasks_go_to_named_people_and_markings_never_loosen(desk: Desk) -> None:
+    engine = desk.engine
+    red = _incident(desk, tlp="RED")
+    with pytest.raises(CoordinationError, match="cannot go to agency kemlu: RED is for named"):
+        do_create_task(engine, red, TaskSpec("x", "kemlu"), by=desk.analyst)
+    with pytest.raises(CoordinationError, match="osaka cannot read the TLP:RED incident"):
+        do_create_task(
+            engine, red, TaskSpec("x", "konjen-osaka", assignee="osaka"), by=desk.analyst
+        )
+    do_share_object(engine, SharedObject.INCIDENT, red, username="osaka", by=desk.analyst)
+    task = do_create_task(
+        engine, red, TaskSpec("Hubungi keluarga", "konjen-osaka", assignee="osaka"), by=desk.analyst
+    )
+    with engine.connect() as conn:
+        assert get_task(conn, desk.officer_osaka, task.id) is not None
+        # The named person reads the RED incident's timeline; its agency hears nothing.
+        assert list_entries(conn, desk.officer_osaka, red)
+        assert list_notifications(conn, desk.tokyo) == []
+        agency_notes = [n for n in list_notifications(conn, desk.officer_osaka) if n.agency_id]
+    assert agency_notes == []
+    amber = _incident(desk)
+    loose = do_create_task(engine, amber, TaskSpec("x", "bnpb", tlp="CLEAR"), by=desk.analyst)
+    assert loose.tlp == "AMBER"
+    green = _incident(desk, tlp="GREEN")
+    note = do_comment(engine, green, "Hanya kemlu", restricted=True, by=desk.analyst)
+    assert note.tlp == "AMBER"
+    with engine.connect() as conn:
+        ids = {
+            e.id
+            for e in list_entries(
+                conn,
+                principal_of(make_user(engine, "obi", role=Role.OFFICER, agency="kbri-tokyo")),
+                green,
+            )
+        }
+    assert note.id not in ids and ids  # the GREEN timeline, not the restricted note

@@ -261,7 +261,8 @@ def _escalate(
 
 
 def _assigned(task: Task) -> list[Recipient]:
-    recipients = [Recipient(agency_id=task.assigned_agency)]
+    # A RED task is told to its assignee only (RED is for named people).
+    recipients = [] if task.tlp == TLP.RED.value else [Recipient(agency_id=task.assigned_agency)]
     if task.assignee_id is not None:
         recipients.append(Recipient(user_id=task.assignee_id))
     return recipients

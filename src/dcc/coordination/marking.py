@@ -10,9 +10,10 @@ where each object keeps its marking and how sub-objects hang together:
 | task        | its own marking (its agency is put on its share list when it is assigned)   |
 |             | AND the incident is readable                                                 |
 | entry,      | the incident is readable, AND the task is readable when it is on a task, AND |
-| attachment  | either its own marking, or — when it `inherits_shares` and is not RED — its  |
-|             | own TLP read against its parent's owner agency and share list (the task's   |
-|             | when it is on a task, else the incident's)                                   |
+| attachment  | either its own marking, or — when it `inherits_shares`, and is not RED       |
+|             | unless its parent is RED too — its own TLP read against its parent's owner  |
+|             | agency, share list and author (the task's when it is on a task, else the    |
+|             | incident's)                                                                  |
 
 A task never inherits the incident's share list: agency A, on the incident's share list
 because it was given a task, does not read the task given to agency B (issue 6's browser
@@ -24,6 +25,8 @@ can see this, and why") and for sharing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, exists, or_, select, true
 
@@ -116,30 +119,50 @@ def _sub_object_readable(
             object_type=object_type, id=c.id, owner_agency=c.owner_agency, tlp=c.tlp, author=author
         ),
     )
-    incident_owner = (
-        select(incidents.c.owner_agency).where(incidents.c.id == c.incident_id).scalar_subquery()
-    )
-    task_owner = select(tasks.c.owner_agency).where(tasks.c.id == c.task_id).scalar_subquery()
+
+    def of_incident(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return select(column).where(incidents.c.id == c.incident_id).scalar_subquery()
+
+    def of_task(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return select(column).where(tasks.c.id == c.task_id).scalar_subquery()
+
+    # Read against the parent's owner agency, share list and author, at the sub-object's own
+    # label; a RED sub-object inherits only from a RED parent (its named people).
     via_incident = readable_filter(
         reader,
         MarkedColumns(
             object_type=INCIDENT,
             id=c.incident_id,
-            owner_agency=incident_owner,
+            owner_agency=of_incident(incidents.c.owner_agency),
             tlp=c.tlp,
-            author=author,
+            author=of_incident(incidents.c.created_by),
         ),
     )
     via_task = readable_filter(
         reader,
         MarkedColumns(
-            object_type=TASK, id=c.task_id, owner_agency=task_owner, tlp=c.tlp, author=author
+            object_type=TASK,
+            id=c.task_id,
+            owner_agency=of_task(tasks.c.owner_agency),
+            tlp=c.tlp,
+            author=of_task(tasks.c.created_by),
         ),
     )
+    red = TLP.RED.value
     inherited = and_(
         c.inherits_shares.is_(True),
-        c.tlp != TLP.RED.value,
-        or_(and_(c.task_id.is_(None), via_incident), and_(c.task_id.is_not(None), via_task)),
+        or_(
+            and_(
+                c.task_id.is_(None),
+                or_(c.tlp != red, of_incident(incidents.c.tlp) == red),
+                via_incident,
+            ),
+            and_(
+                c.task_id.is_not(None),
+                or_(c.tlp != red, of_task(tasks.c.tlp) == red),
+                via_task,
+            ),
+        ),
     )
     task_ok = or_(c.task_id.is_(None), _task_of(reader, c.task_id))
     return and_(_incident_of(reader, c.incident_id), task_ok, or_(own, inherited))
@@ -233,5 +256,11 @@ def inherited_marking(
         tlp=tlp,
         shared_with=parent.shared_with,
         shared_with_users=parent.shared_with_users,
-        author_id=author_id,
+        author_id=parent.author_id,
     )
+
+
+def inherits(tlp: str, inherits_shares: bool, *, parent_tlp: str) -> bool:
+    """Whether a sub-object is read by its parent's readers: it inherits, and it is not RED
+    unless its parent is RED too (then its named people read it)."""
+    return inherits_shares and (tlp != TLP.RED.value or parent_tlp == TLP.RED.value)

@@ -32,6 +32,7 @@ from dcc.coordination.marking import (
     incident_marking,
     incident_ref,
     inherited_marking,
+    inherits,
     task_marking,
     task_ref,
 )
@@ -158,7 +159,10 @@ def object_access(
         if task_id is not None:
             task = task_or_raise(conn, LOCAL_OPERATOR, task_id)
             requires.append(f"task {task.id}")
-        if getattr(sub, "inherits_shares", False) and marking.tlp != "RED":
+        parent_tlp = task.tlp if task is not None else incident.tlp
+        if inherits(
+            str(marking.tlp), bool(getattr(sub, "inherits_shares", False)), parent_tlp=parent_tlp
+        ):
             inherits_from = f"task {task.id}" if task is not None else f"incident {incident.id}"
             inherited = inherited_marking(
                 conn,

@@ -46,6 +46,7 @@ from dcc.coordination.writing import (
     require_editable,
     require_manager,
     snapshot,
+    stricter,
 )
 from dcc.settings import get_settings
 from dcc.store.schema import incidents, object_shares, task_dependencies, tasks, users
@@ -145,9 +146,14 @@ def _insert_task(
 ) -> Task:
     title = checked_title(spec.title, what="task title")
     details = checked_text(spec.details, what="task details")
-    tlp = parse_tlp(spec.tlp).value if spec.tlp else incident.tlp
-    agency = _assignable_agency(conn, incident, spec.assigned_agency, by, tlp)
+    # A task is never marked less strictly than its incident.
+    tlp = stricter(parse_tlp(spec.tlp).value, incident.tlp) if spec.tlp else incident.tlp
+    agency = _assignable_agency(
+        conn, incident, spec.assigned_agency, by, tlp, has_assignee=bool(spec.assignee)
+    )
     assignee_id = _assignee(conn, agency, spec.assignee)
+    if parse_tlp(tlp) is TLP.RED and assignee_id is not None:
+        _require_named_reader(conn, incident, assignee_id)
     ack_due, due = deadlines(policy, incident.severity, at)
     if spec.due_at is not None:
         if spec.due_at.tzinfo is None:
@@ -222,15 +228,26 @@ def _insert_task(
 
 
 def _assignable_agency(
-    conn: Connection, incident: Incident, agency_id: str, by: Principal | None, tlp: str
+    conn: Connection,
+    incident: Incident,
+    agency_id: str,
+    by: Principal | None,
+    tlp: str,
+    *,
+    has_assignee: bool,
 ) -> Agency:
     agency = get_agency(conn, agency_id.strip().lower())
     if agency is None:
         raise AccountNotFoundError(f"no agency {agency_id!r} to assign the task to")
-    if parse_tlp(tlp) is TLP.RED and agency.id != incident.owner_agency:
-        raise CoordinationError(
-            f"a TLP:RED task cannot go to agency {agency.id}: RED is for named people only"
-        )
+    if parse_tlp(tlp) is TLP.RED:
+        # RED is for named people: the task goes to one person who reads the incident, and
+        # neither its agency nor the agency's mailboxes hear of it.
+        if not has_assignee:
+            raise CoordinationError(
+                f"a TLP:RED task cannot go to agency {agency.id}: RED is for named people "
+                "only; name the person it goes to (assignee)"
+            )
+        return agency
     if by is None or agency.id == incident.owner_agency:
         return agency
     marking = incident_marking(conn, incident)
@@ -243,6 +260,16 @@ def _assignable_agency(
             f"not add it: {decision.reason}"
         )
     return agency
+
+
+def _require_named_reader(conn: Connection, incident: Incident, user_id: int) -> None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).one()
+    person = Principal(row.id, row.username, row.agency_id, row.role)
+    if not can_read(person, incident_marking(conn, incident)):
+        raise CoordinationError(
+            f"{row.username} cannot read the TLP:RED incident {incident.id}: name them on its "
+            "share list first"
+        )
 
 
 def _assignee(conn: Connection, agency: Agency, username: str | None) -> int | None:
@@ -266,12 +293,14 @@ def _give_access(
     at: datetime,
     tlp: str,
 ) -> None:
+    if parse_tlp(tlp) is TLP.RED:
+        # The assignee reads the incident already (_require_named_reader); the task by name.
+        if assignee_id is not None:
+            grant(conn, task_ref(task_id), user_id=assignee_id, by=by, at=at)
+        return
     if agency_id != incident.owner_agency:
         grant(conn, task_ref(task_id), agency_id=agency_id, by=by, at=at)
         grant(conn, incident_ref(incident.id), agency_id=agency_id, by=by, at=at)
-    if assignee_id is not None and parse_tlp(tlp) is TLP.RED:
-        grant(conn, task_ref(task_id), user_id=assignee_id, by=by, at=at)
-        grant(conn, incident_ref(incident.id), user_id=assignee_id, by=by, at=at)
 
 
 def _notify_assignment(
@@ -280,7 +309,9 @@ def _notify_assignment(
     title = (
         f"[TLP:{task.tlp}] Task for {task.assigned_agency}: {task.title} (incident #{incident.id})"
     )
-    recipients = [Recipient(agency_id=task.assigned_agency)]
+    # A RED task is told to its assignee only (RED is for named people).
+    is_red = parse_tlp(task.tlp) is TLP.RED
+    recipients = [] if is_red else [Recipient(agency_id=task.assigned_agency)]
     if task.assignee_id is not None:
         recipients.append(Recipient(user_id=task.assignee_id))
     for recipient in recipients:
@@ -325,8 +356,12 @@ def do_reassign_task(
             require_editable(incident)
             if not before.is_open:
                 raise CoordinationError(f"task {task_id} is {before.status.value}")
-            agency = _assignable_agency(conn, incident, agency_id, by, before.tlp)
+            agency = _assignable_agency(
+                conn, incident, agency_id, by, before.tlp, has_assignee=bool(assignee)
+            )
             assignee_id = _assignee(conn, agency, assignee)
+            if parse_tlp(before.tlp) is TLP.RED and assignee_id is not None:
+                _require_named_reader(conn, incident, assignee_id)
             if agency.id == before.assigned_agency and assignee_id == before.assignee_id:
                 return before
             conn.execute(

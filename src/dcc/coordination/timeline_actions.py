@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from dcc.accounts.access import parse_tlp, require_permission
-from dcc.accounts.records import LOCAL_OPERATOR, Permission, Principal, Reader, Role
+from dcc.accounts.records import LOCAL_OPERATOR, TLP, Permission, Principal, Reader, Role
 from dcc.coordination.audit import record_audit
 from dcc.coordination.errors import CoordinationError
 from dcc.coordination.files import check_file, read_file, store_file
@@ -93,7 +93,7 @@ def do_comment(
             require_editable(incident)
             if kind is EntryKind.DECISION:
                 require_manager(conn, by, incident, "record decisions")
-            marking_tlp = _entry_tlp(tlp, task, incident)
+            marking_tlp = _entry_tlp(tlp, task, incident, restricted=restricted)
             entry_id = add_entry(
                 conn,
                 incident,
@@ -142,12 +142,15 @@ def _parent(
     return incident, task
 
 
-def _entry_tlp(tlp: str | None, task: Task | None, incident: Incident) -> str:
-    parent = task.tlp if task is not None else incident.tlp
-    if not tlp:
-        return parent
-    # A sub-object is never marked less strictly than what it hangs from.
-    return stricter(parse_tlp(tlp).value, parent)
+def _entry_tlp(tlp: str | None, task: Task | None, incident: Incident, *, restricted: bool) -> str:
+    """A sub-object is never marked less strictly than what it hangs from; a restricted one
+    at least AMBER, so that only its agency (and whom it is shared with) reads it."""
+    marking = task.tlp if task is not None else incident.tlp
+    if tlp:
+        marking = stricter(parse_tlp(tlp).value, marking)
+    if restricted:
+        marking = stricter(marking, TLP.AMBER.value)
+    return marking
 
 
 def _notify_mentions(
@@ -226,7 +229,7 @@ def do_add_attachment(
         with engine.begin() as conn:
             incident, task = _parent(conn, by, incident_id, task_id)
             require_editable(incident)
-            marking_tlp = _entry_tlp(tlp, task, incident)
+            marking_tlp = _entry_tlp(tlp, task, incident, restricted=restricted)
             owner = by.agency_id if by is not None else incident.owner_agency
             store_file(storage, content, checked.sha256)
             attachment_id: int = conn.execute(
