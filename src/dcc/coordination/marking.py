@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, and_, exists, or_, select, true
 
 from dcc.accounts.access import MarkedColumns, readable_filter
-from dcc.accounts.queries import list_shares
+from dcc.accounts.queries import marking_of
 from dcc.accounts.records import TLP, LocalOperator, Marking, ObjectRef, Reader
 from dcc.coordination.records import Attachment, Entry, Incident, Task
 from dcc.store.schema import attachments, incident_entries, incidents, tasks
@@ -187,21 +187,8 @@ def attachment_ref(attachment_id: int) -> ObjectRef:
     return ObjectRef(ATTACHMENT, str(attachment_id))
 
 
-def _marking(
-    conn: Connection, ref: ObjectRef, *, owner_agency: str, tlp: str, author_id: int | None
-) -> Marking:
-    shares = list_shares(conn, ref)
-    return Marking(
-        owner_agency=owner_agency,
-        tlp=tlp,
-        shared_with=frozenset(s.agency_id for s in shares if s.agency_id is not None),
-        shared_with_users=frozenset(s.user_id for s in shares if s.user_id is not None),
-        author_id=author_id,
-    )
-
-
 def incident_marking(conn: Connection, incident: Incident) -> Marking:
-    return _marking(
+    return marking_of(
         conn,
         incident_ref(incident.id),
         owner_agency=incident.owner_agency,
@@ -211,7 +198,7 @@ def incident_marking(conn: Connection, incident: Incident) -> Marking:
 
 
 def task_marking(conn: Connection, task: Task) -> Marking:
-    return _marking(
+    return marking_of(
         conn,
         task_ref(task.id),
         owner_agency=task.owner_agency,
@@ -221,7 +208,7 @@ def task_marking(conn: Connection, task: Task) -> Marking:
 
 
 def entry_marking(conn: Connection, entry: Entry) -> Marking:
-    return _marking(
+    return marking_of(
         conn,
         entry_ref(entry.id),
         owner_agency=entry.owner_agency,
@@ -231,7 +218,7 @@ def entry_marking(conn: Connection, entry: Entry) -> Marking:
 
 
 def attachment_marking(conn: Connection, attachment: Attachment) -> Marking:
-    return _marking(
+    return marking_of(
         conn,
         attachment_ref(attachment.id),
         owner_agency=attachment.owner_agency,
