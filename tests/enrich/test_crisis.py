@@ -49,9 +49,15 @@ def tiny_models() -> CrisisModels:
     )
 
 
-def test_prepare_text_makes_urls_mentions_digits_and_retweets_generic() -> None:
+def test_prepare_text_makes_urls_mentions_hashtags_digits_and_retweets_generic() -> None:
     prepared = prepare_text("RT @bnpb_ri: 3 dead &amp; 12 hurt #Flood http://t.co/abc")
-    assert prepared == "retweetmark atuser : 0 dead & 0 hurt Flood httpurl"
+    assert prepared == "retweetmark atuser : 0 dead & 0 hurt hashtagmark httpurl"
+
+
+def test_prepare_text_reads_glossary_crisis_words_in_english() -> None:
+    prepared = prepare_text("Terremoto in Emilia: 7 morti, decine di feriti. #terremoto")
+    assert prepared == "earthquake in Emilia: 0 dead, decine di injured. hashtagmark"
+    assert prepare_text("Route closed") == "Route closed"  # English words stay as they are
 
 
 def test_model_path_labels_and_explains(tiny_models: CrisisModels) -> None:
