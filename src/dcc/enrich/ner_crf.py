@@ -20,6 +20,9 @@ much here (~3 array operations of ~1-4 µs a token). So:
   scores 0.732 and 0.724 F1 where Viterbi scores 0.734 and 0.722 (the models of 2026-11,
   before CrfModel.bonus).
 
+A word's class (WordClusters, learned from unlabelled text and stored in the model) is one
+more attribute of the word, so it is looked up once per distinct word, like the others.
+
 NERP is entirely lower-cased, so its model sees no case features (`is_cased=False`) and is fed
 lower-cased text; NERGrit keeps case, and its model uses it.
 """
@@ -49,11 +52,13 @@ WORD_OFFSETS = (-2, -1, 0, 1, 2)
 # gazetteer's common-word list). Chosen by 3-fold cross-validation on NERGrit train (entity
 # F1): the first five 0.695; with len, case, dg, cw 0.708; neighbours' prefixes, shapes at
 # +-2, character 3-grams, pairs with the next word and a rare-word flag did not help.
+# c32/c128/c512: the word's class among 32, 128, 512 (WordClusters; NERGrit's model only):
+# 0.711 -> 0.717 at bonus 0.5; all three at +-1 and c128 at +-2 0.713 (training/entities.py).
 OFFSET_TEMPLATES: dict[int, tuple[str, ...]] = {
     -2: ("w",),
-    -1: ("w", "sh", "s3", "case", "cw"),
-    0: ("w", "p2", "p3", "s2", "s3", "sh", "cap", "len", "case", "dg", "cw"),
-    1: ("w", "sh", "s3", "case", "cw"),
+    -1: ("w", "sh", "s3", "case", "cw", "c128"),
+    0: ("w", "p2", "p3", "s2", "s3", "sh", "cap", "len", "case", "dg", "cw", "c32", "c128", "c512"),
+    1: ("w", "sh", "s3", "case", "cw", "c128"),
     2: ("w",),
 }
 GAZ_OFFSETS = (-1, 0, 1)
@@ -101,7 +106,27 @@ def _shape(word: str, is_cased: bool) -> str:
     return "".join(out)
 
 
-def _template_values(word: str, is_cased: bool) -> dict[str, str]:
+class WordClusters:
+    """Word classes learned from unlabelled text: each lower-cased word's class id at a few
+    granularities ("c32", "c128", ...), as template values; unknown words have none."""
+
+    def __init__(self, names: Sequence[str], words: Sequence[str], ids: NDArray[Any]) -> None:
+        self.names = tuple(names)
+        self.words = list(words)
+        self.ids = np.asarray(ids, dtype=np.int16).reshape(len(self.words), len(self.names))
+        self._values = {
+            word: dict(zip(self.names, (str(i) for i in row), strict=True))
+            for word, row in zip(self.words, self.ids.tolist(), strict=True)
+        }
+
+    def values(self, lower: str) -> dict[str, str] | None:
+        """{"c32": "7", "c128": "90", ...} for a known lower-cased word, else None."""
+        return self._values.get(lower)
+
+
+def _template_values(
+    word: str, is_cased: bool, clusters: WordClusters | None = None
+) -> dict[str, str]:
     lower = word.lower()
     values = {
         "w": lower,
@@ -120,6 +145,10 @@ def _template_values(word: str, is_cased: bool) -> dict[str, str]:
         values["dg"] = "1"
     if lower in common_words():
         values["cw"] = "1"
+    if clusters is not None:
+        classes = clusters.values(lower)
+        if classes is not None:
+            values.update(classes)
     return values
 
 
@@ -133,10 +162,12 @@ def _case(word: str) -> str:
     return "M"
 
 
-def word_attributes(word: str, is_cased: bool) -> tuple[tuple[str, ...], ...]:
+def word_attributes(
+    word: str, is_cased: bool, clusters: WordClusters | None = None
+) -> tuple[tuple[str, ...], ...]:
     """The attributes `word` gives a token when it stands at each offset of WORD_OFFSETS
     from that token: ("-2w=…",), ("-1w=…", "-1sh=…", "-1s3=…"), ("0w=…", …), …"""
-    values = _template_values(word, is_cased)
+    values = _template_values(word, is_cased, clusters)
     return tuple(
         tuple(f"{offset}{t}={values[t]}" for t in OFFSET_TEMPLATES[offset] if t in values)
         for offset in WORD_OFFSETS
@@ -144,7 +175,10 @@ def word_attributes(word: str, is_cased: bool) -> tuple[tuple[str, ...], ...]:
 
 
 def token_features(
-    words: Sequence[str], is_cased: bool, gaz: Sequence[str] | None = None
+    words: Sequence[str],
+    is_cased: bool,
+    gaz: Sequence[str] | None = None,
+    clusters: WordClusters | None = None,
 ) -> list[list[str]]:
     """CRFsuite attributes for each token of one sentence: words around it, gazetteer, pair.
 
@@ -152,7 +186,7 @@ def token_features(
     "Jakarta": `word_attributes(word)[WORD_OFFSETS.index(1)]`.
     """
     gaz = gazetteer_tags(words, is_cased) if gaz is None else gaz
-    by_word = [_cached_word_attributes(w, is_cased) for w in words]
+    by_word = [_cached_word_attributes(w, is_cased, clusters) for w in words]
     n = len(words)
     rows: list[list[str]] = []
     for i in range(n):
@@ -195,17 +229,20 @@ def bio_spans(tags: Sequence[str]) -> list[Span]:
     return spans
 
 
-_ATTRIBUTE_CACHE: dict[tuple[str, bool], tuple[tuple[str, ...], ...]] = {}
+_ATTRIBUTE_CACHE: dict[tuple[str, bool, int], tuple[tuple[str, ...], ...]] = {}
 
 
-def _cached_word_attributes(word: str, is_cased: bool) -> tuple[tuple[str, ...], ...]:
+def _cached_word_attributes(
+    word: str, is_cased: bool, clusters: WordClusters | None
+) -> tuple[tuple[str, ...], ...]:
     # Training only (tagging caches summed weights instead): corpora have ~30k distinct words.
-    key = (word, is_cased)
+    # Keyed by the clusters' id: a run learns one set and keeps it alive while it trains.
+    key = (word, is_cased, id(clusters))
     found = _ATTRIBUTE_CACHE.get(key)
     if found is None:
         if len(_ATTRIBUTE_CACHE) >= MAX_CACHED_WORDS:
             _ATTRIBUTE_CACHE.clear()
-        found = _ATTRIBUTE_CACHE[key] = word_attributes(word, is_cased)
+        found = _ATTRIBUTE_CACHE[key] = word_attributes(word, is_cased, clusters)
     return found
 
 
@@ -221,6 +258,7 @@ class CrfModel:
         is_cased: bool,
         name_symbols: Sequence[str] = (),
         bonus: float = 0.0,
+        clusters: WordClusters | None = None,
     ) -> None:
         self.labels = tuple(labels)
         self.transitions = np.asarray(transitions, dtype=np.float64)
@@ -233,6 +271,8 @@ class CrfModel:
         # Added to every entity's score when decoding: above 0 the tagger finds more names
         # (recall) at some cost in precision; chosen by cross-validation in training.
         self.bonus = bonus
+        # The word classes its cluster attributes ("0c128=90") were trained with.
+        self.clusters = clusters
 
     def save(self, path: Path) -> None:
         """Write the model as one .npz of plain arrays (names as UTF-8 bytes, no pickle)."""
@@ -248,6 +288,7 @@ class CrfModel:
             is_cased=np.array([self.is_cased]),
             name_symbols=_encode(sorted(self.name_symbols)),
             bonus=np.array([self.bonus]),
+            **_cluster_arrays(self.clusters),
         )
 
     @classmethod
@@ -268,11 +309,22 @@ class CrfModel:
             bool(arrays["is_cased"][0]),
             _decode(arrays["name_symbols"]) if "name_symbols" in arrays else (),
             float(arrays["bonus"][0]) if "bonus" in arrays else 0.0,
+            WordClusters(
+                _decode(arrays["cluster_names"]),
+                _decode(arrays["cluster_words"]),
+                arrays["cluster_ids"],
+            )
+            if "cluster_ids" in arrays
+            else None,
         )
 
     @classmethod
     def from_crfsuite(
-        cls, path: Path, is_cased: bool, name_symbols: Sequence[str] = ()
+        cls,
+        path: Path,
+        is_cased: bool,
+        name_symbols: Sequence[str] = (),
+        clusters: WordClusters | None = None,
     ) -> CrfModel:
         """The weights of a CRFsuite model file (training only: python-crfsuite reads them)."""
         import pycrfsuite  # only training needs CRFsuite
@@ -291,7 +343,19 @@ class CrfModel:
         weights = np.zeros((len(attributes), len(labels)))
         for (name, label), weight in info.state_features.items():
             weights[attribute_index[name], label_index[label]] = weight
-        return cls(labels, transitions, attributes, weights, is_cased, name_symbols)
+        return cls(
+            labels, transitions, attributes, weights, is_cased, name_symbols, clusters=clusters
+        )
+
+
+def _cluster_arrays(clusters: WordClusters | None) -> dict[str, NDArray[Any]]:
+    if clusters is None:
+        return {}
+    return {
+        "cluster_names": _encode(clusters.names),
+        "cluster_words": _encode(clusters.words),
+        "cluster_ids": clusters.ids,
+    }
 
 
 def _encode(names: Sequence[str]) -> NDArray[np.uint8]:
@@ -538,10 +602,11 @@ class NerTagger:
         targets: list[int] = []  # (row * slots + slot) of each attribute weight found
         hits: list[int] = []
         by_template, is_cased = self._by_template, self.is_cased
+        clusters = self.model.clusters
         for n, key in enumerate(keys):
             word = key if isinstance(key, str) else key[0]
             base = (first + n) * slots
-            values = _template_values(word, is_cased)  # as word_attributes spells them
+            values = _template_values(word, is_cased, clusters)  # as word_attributes has them
             for slot, template, known in by_template:
                 i = known.get(values.get(template, "\n"))  # "\n" is no value
                 if i is not None:

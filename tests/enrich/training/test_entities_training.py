@@ -8,14 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dcc.enrich.ner_crf import CrfModel
+from dcc.enrich.ner_crf import CrfModel, NerTagger
 from dcc.enrich.training.entities import (
     CORPORA,
+    UNLABELLED,
     MostFrequentTag,
     _fold_markers,
     entity_f1,
     evaluate,
     helper_sentences,
+    learn_clusters,
     read_conll,
     train,
 )
@@ -54,6 +56,15 @@ def _write_corpora(root: Path) -> None:
         folder.mkdir(parents=True)
         for split in ("train", "valid"):
             (folder / f"{split}_preprocess.txt").write_text(body * 3, encoding="utf-8")
+    for name, column in UNLABELLED:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = ["warga kota bandung makan di jakarta", "presiden jokowi tiba di bandung"]
+        if column is None:
+            path.write_text("".join(f"{row}\tpositive\n" for row in rows), encoding="utf-8")
+        else:
+            body = "".join(f'"{row}",x\n' for row in rows)
+            path.write_text(f"{column},label\n{body}", encoding="utf-8")
 
 
 def test_read_conll(tmp_path: Path) -> None:
@@ -98,9 +109,25 @@ def test_train_and_evaluate_tiny_corpora(tmp_path: Path) -> None:
         "nerp",
     }
     assert meta["models"]["nerp"]["tag_map"]["EVT"] == "EVT"
+    assert meta["clusters"]["words"] > 0
     results = evaluate(data, out)
     assert [r.dataset for r in results] == ["indonlu-nergrit valid", "indonlu-nerp valid"]
     assert all(r.score > 0.5 for r in results)  # it has seen these very sentences
+    nergrit = CrfModel.load(out / "nergrit.npz")  # word classes travel in the model file
+    assert nergrit.clusters is not None and "bandung" in nergrit.clusters.words
+    assert NerTagger(nergrit).tag(["Presiden", "Joko", "Widodo"])[1] == "B-PERSON"
+
+
+def test_word_classes_of_words_seen_twice() -> None:
+    sentences = [
+        [name, "tiba", "di", place, "."]
+        for name in ("budi", "siti", "andi", "rina")
+        for place in ("bandung", "garut", "tegal", "bogor")
+    ]
+    clusters = learn_clusters(sentences * 2)
+    first = clusters.values("budi")
+    assert first is not None and set(first) == {"c32", "c128", "c512"}
+    assert clusters.values("tak-pernah-dilihat") is None
 
 
 def test_shipped_models_on_the_valid_splits(shared_data: Path) -> None:
