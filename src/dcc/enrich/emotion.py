@@ -15,6 +15,7 @@ from dcc.enrich.affect_text import features_for
 from dcc.enrich.labels import Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
+from dcc.enrich.wordvectors import BlendedClassifier, blend_why, load_classifier
 
 MODEL_NAME = "emotion_id"
 LANGUAGES = frozenset({"id"})
@@ -25,9 +26,9 @@ TOP_EVIDENCE = 5
 
 
 @cache
-def load_emotion_model() -> LinearTextClassifier:
-    """The Indonesian emotion model, read once per process."""
-    return LinearTextClassifier.load(model_dir(MODEL_NAME))
+def load_emotion_model() -> LinearTextClassifier | BlendedClassifier:
+    """The Indonesian emotion model (blended with word vectors), read once per process."""
+    return load_classifier(model_dir(MODEL_NAME))
 
 
 def classify_emotion(text: str, lang: str) -> tuple[Label | None, Why]:
@@ -63,6 +64,7 @@ def classify_emotions(
                 "model": MODEL_NAME,
                 "score": round(score, 4),
                 "evidence": model.evidence_in(batch, row, label, top=TOP_EVIDENCE),
+                **blend_why(model, batch, row, label),
             },
         )
     return results

@@ -19,6 +19,7 @@ from dcc.enrich.affect_text import affect_features, features_for
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
+from dcc.enrich.wordvectors import BlendedClassifier, blend_why, load_classifier
 
 MODEL_FOR_LANG = {"id": "sentiment_id", "en": "sentiment_en"}
 # Scored with the Indonesian model: Malay and regional languages of Indonesia (DESIGN §4.2).
@@ -30,9 +31,9 @@ TOP_EVIDENCE = 5
 
 
 @cache
-def load_sentiment_model(name: str) -> LinearTextClassifier:
-    """The named model from enrich/models, read once per process."""
-    return LinearTextClassifier.load(model_dir(name))
+def load_sentiment_model(name: str) -> LinearTextClassifier | BlendedClassifier:
+    """The named model from enrich/models (blended with word vectors when it has a head)."""
+    return load_classifier(model_dir(name))
 
 
 def model_name_for(lang: str) -> str | None:
@@ -88,6 +89,7 @@ def classify_sentiments(
                 "model": name,
                 "score": round(score, 4),
                 "evidence": model.evidence_in(batch, row, label, top=TOP_EVIDENCE),
+                **blend_why(model, batch, row, label),
             }
             if langs[row] not in MODEL_FOR_LANG:
                 why["note"] = f"language {langs[row]!r} scored with the Indonesian model"

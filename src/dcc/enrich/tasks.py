@@ -12,6 +12,8 @@ from dcc.errors import DCCError
 
 TASKS: dict[str, str] = {
     "language": "dcc.enrich.training.language",
+    # Before sentiment and emotion: their vector heads read this table.
+    "word_vectors": "dcc.enrich.training.wordvectors",
     "sentiment": "dcc.enrich.training.sentiment",
     "emotion": "dcc.enrich.training.emotion",
     "entities": "dcc.enrich.training.entities",

@@ -13,6 +13,7 @@ from sklearn.metrics import f1_score
 
 from dcc.enrich.affect_text import prepare_text
 from dcc.enrich.textclf import FeatureSpec, LinearTextClassifier, train_linear
+from dcc.enrich.wordvectors import BlendedClassifier
 
 SMSA = "indonlu-smsa"
 NUSAX = "nusax-senti"
@@ -85,6 +86,14 @@ def without_overlap(corpus: Corpus, seen: Corpus) -> Corpus:
     return Corpus([t for t, _ in kept], [y for _, y in kept], corpus.source)
 
 
+def drop_rows(corpus: Corpus, rows: Sequence[int]) -> Corpus:
+    """`corpus` without the rows at the indices `rows`."""
+    dropped = set(rows)
+    kept = [i for i in range(len(corpus)) if i not in dropped]
+    return Corpus([corpus.texts[i] for i in kept], [corpus.labels[i] for i in kept],
+                  corpus.source)  # fmt: skip
+
+
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return float(f1_score(list(gold), list(predicted), average="macro"))
 
@@ -103,7 +112,10 @@ def fit(
 
 
 def predict(
-    model: LinearTextClassifier, texts: Sequence[str], *, mark_negation: bool = True
+    model: LinearTextClassifier | BlendedClassifier,
+    texts: Sequence[str],
+    *,
+    mark_negation: bool = True,
 ) -> list[str]:
     prepared = [prepare_text(text, mark_negation=mark_negation) for text in texts]
     return [label for label, _ in model.predict(prepared)]

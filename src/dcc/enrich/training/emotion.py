@@ -6,23 +6,26 @@ carved from TRAIN; the valid split is only scored.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from dcc.enrich.affect_text import AFFECT_SPEC
+from dcc.enrich.affect_text import AFFECT_SPEC, prepare_text
 from dcc.enrich.emotion import MARK_NEGATION, MODEL_NAME
 from dcc.enrich.evaluation import EvalResult
 from dcc.enrich.modelio import model_dir
-from dcc.enrich.textclf import LinearTextClassifier
 from dcc.enrich.training.affect_data import (
     BASELINE_NAME,
     baseline_predictions,
     choose_c,
+    drop_rows,
     fit,
     macro_f1,
     predict,
     read_emot,
 )
+from dcc.enrich.training.wordvectors import attach, choose_blend, trained_table
+from dcc.enrich.wordvectors import BLEND_KEY, load_classifier
 
 COMMAND = "dcc train emotion"
 SPEC = AFFECT_SPEC  # one featurisation serves every affect model
@@ -30,7 +33,11 @@ C_GRID = (1.0, 4.0)
 
 
 def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
-    """Choose C on a TRAIN holdout, fit on all of EmoT train, save; returns the meta."""
+    """Choose C on a TRAIN holdout, fit on all of EmoT train, save; returns the meta.
+
+    The model blends a vector head (training/wordvectors.py) trained on EmoT train, its
+    share and C chosen by cross-validation on EmoT train.
+    """
     corpus = read_emot(data_dir, "train")
     c, holdout = choose_c(corpus, SPEC, C_GRID, mark_negation=MARK_NEGATION)
     meta: dict[str, Any] = {
@@ -42,14 +49,27 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
         "preprocessing": f"dcc.enrich.affect_text.prepare_text(mark_negation={MARK_NEGATION})",
     }
     folder = (out_dir / MODEL_NAME) if out_dir else model_dir(MODEL_NAME)
-    fit(corpus, SPEC, c, meta, mark_negation=MARK_NEGATION).save(folder)
-    return {**meta, "bytes": (folder / "weights.npz").stat().st_size}
+    model = fit(corpus, SPEC, c, meta, mark_negation=MARK_NEGATION)
+    table = trained_table(out_dir)
+
+    blend = choose_blend(
+        corpus,
+        table,
+        lambda part: fit(part, SPEC, c, {}, mark_negation=MARK_NEGATION),
+        partial(drop_rows, corpus),
+        lambda model, texts: model.scores(
+            [prepare_text(t, mark_negation=MARK_NEGATION) for t in texts]
+        ),
+    )
+    attach(model, blend, table, folder)
+    meta[BLEND_KEY] = model.meta[BLEND_KEY]
+    return {**meta, "bytes": sum(p.stat().st_size for p in folder.glob("*.npz"))}
 
 
 def evaluate(data_dir: Path, models_dir: Path | None = None) -> list[EvalResult]:
     """Macro-F1 of the shipped model on EmoT valid, with the TF-IDF baseline."""
     folder = (models_dir / MODEL_NAME) if models_dir else model_dir(MODEL_NAME)
-    model = LinearTextClassifier.load(folder)
+    model = load_classifier(folder)
     train_rows, valid = read_emot(data_dir, "train"), read_emot(data_dir, "valid")
     return [
         EvalResult(

@@ -19,10 +19,12 @@ Measured (`dcc eval sentiment`; baseline = TF-IDF + logistic regression, same tr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from dcc.enrich.affect_text import AFFECT_SPEC
+from dcc.enrich.affect_text import AFFECT_SPEC, prepare_text
 from dcc.enrich.evaluation import EvalResult
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.sentiment import MODEL_FOR_LANG
@@ -32,14 +34,18 @@ from dcc.enrich.training.affect_data import (
     Corpus,
     baseline_predictions,
     choose_c,
+    drop_rows,
     fit,
     join,
     macro_f1,
+    overlap_key,
     predict,
     read_nusax,
     read_smsa,
     without_overlap,
 )
+from dcc.enrich.training.wordvectors import attach, choose_blend, trained_table
+from dcc.enrich.wordvectors import BLEND_KEY, BlendedClassifier, load_classifier
 
 COMMAND = "dcc train sentiment"
 SPEC = AFFECT_SPEC  # one featurisation serves every affect model
@@ -55,8 +61,35 @@ def training_corpus(data_dir: Path, lang: str) -> Corpus:
     return read_nusax(data_dir, "english", "train")
 
 
+def english_head_corpus(data_dir: Path, held: Sequence[int] = ()) -> Corpus:
+    """What the English vector head learns from: SmSA, NusaX-id and NusaX-en train.
+
+    Cross-lingual, so translations count as copies: SmSA rows that are the Indonesian of a
+    NusaX valid row are left out (the valid split is scored), and so are the English rows
+    `held` (NusaX-en train indices under cross-validation) with their Indonesian translations
+    (NusaX's languages share ids and row order) and the SmSA rows equal to those.
+    """
+    nusax_id = read_nusax(data_dir, "indonesian", "train")
+    nusax_en = read_nusax(data_dir, "english", "train")
+    held_set = set(held)
+    unseen = {overlap_key(text) for text in read_nusax(data_dir, "indonesian", "valid").texts}
+    unseen |= {overlap_key(nusax_id.texts[i]) for i in held_set}
+
+    def keep(corpus: Corpus, rows: set[int] = set()) -> Corpus:  # noqa: B006 (never mutated)
+        kept = [(t, y) for i, (t, y) in enumerate(zip(corpus.texts, corpus.labels, strict=True))
+                if i not in rows and overlap_key(t) not in unseen]  # fmt: skip
+        return Corpus([t for t, _ in kept], [y for _, y in kept], corpus.source)
+
+    return join(keep(read_smsa(data_dir, "train")), keep(nusax_id, held_set),
+                keep(nusax_en, held_set))  # fmt: skip
+
+
 def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
-    """Choose C on a TRAIN holdout, fit each language's model on all of TRAIN, save them."""
+    """Choose C on a TRAIN holdout, fit each language's model on all of TRAIN, save them.
+
+    Each model may blend a vector head (training/wordvectors.py), its share and C chosen by
+    cross-validation on its TRAIN rows; the English head also learns from the Indonesian rows.
+    """
     summary: dict[str, Any] = {}
     for lang, name in MODEL_FOR_LANG.items():
         corpus = training_corpus(data_dir, lang)
@@ -70,8 +103,18 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
             "preprocessing": "dcc.enrich.affect_text.prepare_text",
         }
         folder = (out_dir / name) if out_dir else model_dir(name)
-        fit(corpus, SPEC, c, meta).save(folder)
-        meta["bytes"] = (folder / "weights.npz").stat().st_size
+        model = fit(corpus, SPEC, c, meta)
+        table = trained_table(out_dir)
+        blend = choose_blend(
+            corpus,
+            table,
+            partial(fit, spec=SPEC, c=c, meta={}),
+            partial(english_head_corpus, data_dir) if lang == "en" else partial(drop_rows, corpus),
+            lambda model, texts: model.scores([prepare_text(t) for t in texts]),
+        )
+        attach(model, blend, table, folder)
+        meta[BLEND_KEY] = model.meta[BLEND_KEY]
+        meta["bytes"] = sum(p.stat().st_size for p in folder.glob("*.npz"))
         summary[name] = meta
     return summary
 
@@ -79,8 +122,8 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
 def evaluate(data_dir: Path, models_dir: Path | None = None) -> list[EvalResult]:
     """Macro-F1 of the shipped models on SmSA valid and NusaX-senti valid, with baselines."""
 
-    def load(name: str) -> LinearTextClassifier:
-        return LinearTextClassifier.load((models_dir / name) if models_dir else model_dir(name))
+    def load(name: str) -> LinearTextClassifier | BlendedClassifier:
+        return load_classifier((models_dir / name) if models_dir else model_dir(name))
 
     smsa_train = read_smsa(data_dir, "train")
     id_train = training_corpus(data_dir, "id")

@@ -1,0 +1,267 @@
+"""Cross-lingual word vectors, and classifiers that blend them with hashed n-grams.
+
+Why: a linear model over n-grams knows only the words its training rows used. English
+sentiment has 500 training rows (NusaX-en) and EmoT 3,521 tweets, so most words of a new
+post carry no weight. The multilingual Universal Sentence Encoder places "bagus", "good" and
+"mantap" near each other, but it costs ~2.5 ms per text: the pipeline's whole budget is about
+1 ms per tweet (DESIGN §6). So `dcc train word_vectors` distils it into a static table, one
+vector per word (as Model2Vec does for transformers): each word starts at USE's embedding of
+the word alone, then all words are moved together so that the weighted mean of a sentence's
+word vectors comes close to USE's embedding of the whole sentence (least squares over the
+training sentences, pulled toward the starting vectors). A document's vector is then that
+weighted mean: a dictionary lookup per word, tens of microseconds for an article.
+
+A `BlendedClassifier` averages the probabilities of an n-gram model (what the labelled rows of
+one language teach) and a logistic regression over the document vector (which can learn from
+every language at once: the English sentiment head learns from SmSA's 11,000 Indonesian rows).
+It reads the same `NgramBatch` as the n-gram model (the vectors come from the batch's
+analysed text), so callers need not change; `why` keeps the n-gram evidence and adds, under
+`word_vectors`, the vector head's probability for the label and its share (`blend_why`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from dcc.enrich.modelio import load_arrays, model_dir, save_arrays, save_json
+from dcc.enrich.ngrams import FeatureSpec, NgramBatch
+from dcc.enrich.textclf import LinearTextClassifier
+
+VECTORS_NAME = "word_vectors"
+HEAD_FILE = "vector_head.npz"
+BLEND_KEY = "blend"  # meta.json entry of a blended model: {"ngram_share": ..., "c": ...}
+NEGATION_PREFIX = "neg_"  # affect_text marks negated words; the vector is the word's own
+_SEPARATOR = "\x00"  # between the documents of NgramBatch.text
+
+
+class WordVectors:
+    """A word -> vector table with per-word weights; `embed` gives unit document vectors."""
+
+    def __init__(self, words: Sequence[str], vectors: NDArray[Any], weights: NDArray[Any]) -> None:
+        self.index = {word: row for row, word in enumerate(words)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)  # (words, dimensions)
+        self.weights = np.asarray(weights, dtype=np.float32)  # (words,): rare words count more
+        self._last: tuple[NgramBatch, NDArray[np.float32]] | None = None  # see embed_batch
+
+    @property
+    def dimensions(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @classmethod
+    def load(cls, folder: Path) -> WordVectors:
+        arrays = load_arrays(folder / "vectors.npz")
+        return cls([str(w) for w in arrays["words"]], arrays["vectors"], arrays["weights"])
+
+    def save(self, folder: Path, meta: dict[str, Any]) -> None:
+        words = sorted(self.index, key=self.index.__getitem__)
+        save_arrays(
+            folder / "vectors.npz",
+            words=np.array(words),
+            vectors=self.vectors.astype(np.float16),  # half the bytes; scores move < 0.001
+            weights=self.weights,
+        )
+        save_json(folder / "meta.json", meta)
+
+    def bag(self, forms: Sequence[str]) -> sparse.csr_matrix:
+        """(documents, words) weights of each known word, rows summing to 1 (or 0)."""
+        index, weights = self.index, self.weights
+        columns: list[int] = []
+        indptr = [0]
+        for form in forms:
+            for token in form.split():
+                row = index.get(token.removeprefix(NEGATION_PREFIX))
+                if row is not None:
+                    columns.append(row)
+            indptr.append(len(columns))
+        values = weights[np.asarray(columns, dtype=np.int64)]
+        bag = sparse.csr_matrix(
+            (values, np.asarray(columns, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(forms), len(index)),
+        )
+        totals = np.asarray(bag.sum(axis=1)).ravel()
+        totals[totals == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / totals) @ bag, dtype=np.float32)
+
+    def embed(self, forms: Sequence[str]) -> NDArray[np.float32]:
+        """Unit-length document vectors of analysed forms (zero where no word is known).
+
+        The direction of `bag(forms) @ vectors`, computed without the sparse matrix: the
+        rows of the known words, weighted, summed per document (a tweet ~4 µs, a 3.7 KB
+        article ~60 µs). Each document's sum runs over its own words in order, so it does
+        not depend on the batch.
+        """
+        index = self.index
+        ids: list[int] = []
+        starts: list[int] = []
+        for form in forms:
+            starts.append(len(ids))
+            tokens = form.replace(" " + NEGATION_PREFIX, " ").split()
+            ids.extend([row for row in map(index.get, tokens) if row is not None])
+        out = np.zeros((len(forms), self.dimensions), dtype=np.float32)
+        if not ids:
+            return out
+        where = np.asarray(ids, dtype=np.int64)
+        weighted = self.vectors[where] * self.weights[where, None]
+        first = np.asarray(starts, dtype=np.int64)
+        filled = np.flatnonzero(np.diff(np.append(first, len(ids))) > 0)
+        out[filled] = np.add.reduceat(weighted, first[filled], axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        unit: NDArray[np.float32] = out / norms
+        return unit
+
+    def embed_batch(
+        self, batch: NgramBatch, rows: Sequence[int] | None = None
+    ) -> NDArray[np.float32]:
+        """`embed` of the documents of `batch` (or its `rows`), remembered for the last batch:
+        sentiment and emotion read the same batch, and embed it once between them."""
+        last = self._last
+        if last is None or last[0] is not batch:
+            last = (batch, self.embed(batch_forms(batch)))
+            self._last = last
+        return last[1] if rows is None else last[1][list(rows)]
+
+
+@cache
+def load_word_vectors(folder: Path | None = None) -> WordVectors:
+    """The table in `folder` (default: the shipped one), read once per process."""
+    return WordVectors.load(folder or model_dir(VECTORS_NAME))
+
+
+def batch_forms(batch: NgramBatch, rows: Sequence[int] | None = None) -> list[str]:
+    """The analysed form of each document of `batch` (or of its `rows`)."""
+    forms = batch.text.split(_SEPARATOR)
+    return forms if rows is None else [forms[row] for row in rows]
+
+
+class VectorHead:
+    """Softmax over linear scores of a document vector."""
+
+    def __init__(self, labels: Sequence[str], coef: NDArray[Any], intercept: NDArray[Any]) -> None:
+        self.labels = tuple(labels)
+        self.coef = np.asarray(coef, dtype=np.float32)  # (labels, dimensions)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+
+    def probabilities(self, vectors: NDArray[np.float32]) -> NDArray[np.float64]:
+        # Products summed per row (not a BLAS matrix product, whose summation order depends on
+        # the batch's size): a document scores the same alone and in any batch.
+        products = vectors[:, None, :].astype(np.float64) * self.coef[None, :, :]
+        logits = products.sum(axis=2) + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        normalised: NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
+        return normalised
+
+    def save(self, path: Path) -> None:
+        save_arrays(path, labels=np.array(self.labels), coef=self.coef, intercept=self.intercept)
+
+    @classmethod
+    def load(cls, path: Path) -> VectorHead:
+        arrays = load_arrays(path)
+        return cls([str(label) for label in arrays["labels"]], arrays["coef"], arrays["intercept"])
+
+
+class BlendedClassifier:
+    """`ngram_share` x the n-gram model's probabilities + the rest x the vector head's.
+
+    Offers what callers use of LinearTextClassifier (labels, spec, meta, featurise,
+    probabilities, predict, evidence_in), so sentiment, stance and emotion need not know.
+    """
+
+    def __init__(
+        self,
+        ngrams: LinearTextClassifier,
+        head: VectorHead,
+        vectors: WordVectors,
+        ngram_share: float,
+    ) -> None:
+        if head.labels != ngrams.labels:
+            raise ValueError(f"vector head labels {head.labels} differ from {ngrams.labels}")
+        self.ngrams = ngrams
+        self.head = head
+        self.vectors = vectors
+        self.ngram_share = ngram_share
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.ngrams.labels
+
+    @property
+    def spec(self) -> FeatureSpec:
+        return self.ngrams.spec
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.ngrams.meta
+
+    def featurise(self, texts: Sequence[str]) -> NgramBatch:
+        return self.ngrams.featurise(texts)
+
+    def head_probabilities(
+        self, batch: NgramBatch, rows: Sequence[int] | None = None
+    ) -> NDArray[np.float64]:
+        return self.head.probabilities(self.vectors.embed_batch(batch, rows))
+
+    def probabilities(
+        self, batch: NgramBatch, rows: Sequence[int] | None = None
+    ) -> NDArray[np.float64]:
+        share = self.ngram_share
+        blended: NDArray[np.float64] = share * self.ngrams.probabilities(batch, rows) + (
+            1 - share
+        ) * self.head_probabilities(batch, rows)
+        return blended
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        probabilities = self.probabilities(self.featurise(texts))
+        best = probabilities.argmax(axis=1)
+        return [(self.labels[i], float(probabilities[row, i])) for row, i in enumerate(best)]
+
+    def evidence_in(
+        self, batch: NgramBatch, row: int, label: str, *, top: int = 5
+    ) -> list[dict[str, Any]]:
+        """The n-grams pushing toward `label` (the vector head's part is in `blend_why`)."""
+        return self.ngrams.evidence_in(batch, row, label, top=top)
+
+    def save(self, folder: Path) -> None:
+        self.ngrams.save(folder)
+        self.head.save(folder / HEAD_FILE)
+
+
+def load_classifier(folder: Path) -> LinearTextClassifier | BlendedClassifier:
+    """The model in `folder`: blended when it has a vector head, else n-grams alone.
+
+    The word vectors are those beside it (`folder`/../word_vectors), as `dcc train` writes
+    them: the shipped models read the shipped table, a test's models the test's table.
+    """
+    ngrams = LinearTextClassifier.load(folder)
+    blend = ngrams.meta.get(BLEND_KEY)
+    if not blend or not (folder / HEAD_FILE).exists():
+        return ngrams
+    return BlendedClassifier(
+        ngrams,
+        VectorHead.load(folder / HEAD_FILE),
+        load_word_vectors(folder.parent / VECTORS_NAME),
+        float(blend["ngram_share"]),
+    )
+
+
+def blend_why(
+    model: LinearTextClassifier | BlendedClassifier, batch: NgramBatch, row: int, label: str
+) -> dict[str, Any]:
+    """What the word vectors said of `label` for a blended model (nothing for n-grams alone)."""
+    if not isinstance(model, BlendedClassifier):
+        return {}
+    head = model.head_probabilities(batch, [row])[0]
+    return {
+        "word_vectors": {
+            "probability": round(float(head[model.labels.index(label)]), 4),
+            "share": round(1 - model.ngram_share, 2),
+        }
+    }

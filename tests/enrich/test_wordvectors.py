@@ -1,0 +1,138 @@
+"""Word vectors and blended classifiers: small hand-made tables, then the shipped models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dcc.enrich.affect_text import affect_features
+from dcc.enrich.emotion import classify_emotions
+from dcc.enrich.sentiment import classify_sentiments, load_sentiment_model
+from dcc.enrich.textclf import LinearTextClassifier, train_linear
+from dcc.enrich.wordvectors import (
+    BLEND_KEY,
+    HEAD_FILE,
+    BlendedClassifier,
+    VectorHead,
+    WordVectors,
+    batch_forms,
+    load_classifier,
+)
+
+
+def table() -> WordVectors:
+    # "good" and "bagus" share a direction, "bad" and "buruk" the opposite one.
+    vectors = np.array([[1, 0], [1, 0.1], [-1, 0], [-1, -0.1], [0, 1]], dtype=np.float32)
+    return WordVectors(["good", "bagus", "bad", "buruk", "the"], vectors, np.ones(5))
+
+
+def test_a_document_vector_is_the_weighted_mean_of_its_known_words() -> None:
+    words = WordVectors(["a", "b"], np.array([[1, 0], [0, 1]], np.float32), np.array([3, 1]))
+    (vector,) = words.embed(["a b unknown neg_a"])  # a negated word keeps its own vector
+    expected = np.array([6, 1], np.float32) / np.linalg.norm([6, 1])
+    assert np.allclose(vector, expected)
+
+
+def test_a_document_without_known_words_gets_a_zero_vector() -> None:
+    assert not table().embed(["", "zzz qqq"]).any()
+
+
+def test_the_head_scores_a_document_the_same_alone_and_in_a_batch() -> None:
+    rng = np.random.default_rng(3)
+    head = VectorHead(["neg", "pos"], rng.normal(size=(2, 64)), rng.normal(size=2))
+    vectors = rng.normal(size=(37, 64)).astype(np.float32)
+    together = head.probabilities(vectors)
+    alone = np.vstack([head.probabilities(vectors[i : i + 1]) for i in range(len(vectors))])
+    assert np.array_equal(together, alone)
+    assert np.allclose(together.sum(axis=1), 1)
+
+
+def _blend(folder: Path, share: float) -> BlendedClassifier:
+    texts = ["good film", "bad film", "the good day", "the bad day"]
+    labels = ["positive", "negative", "positive", "negative"]
+    ngrams = train_linear(texts, labels, meta={BLEND_KEY: {"ngram_share": share}})
+    head = VectorHead(ngrams.labels, np.array([[-3, 0], [3, 0]], np.float32), np.zeros(2))
+    return BlendedClassifier(ngrams, head, table(), share)
+
+
+def test_the_vector_head_carries_words_the_ngrams_never_saw(tmp_path: Path) -> None:
+    blend = _blend(tmp_path, 0.5)
+    # "bagus" and "buruk" are in no training text: only the cross-lingual vectors know them.
+    (label, _), (other, _) = blend.predict(["bagus", "buruk"])
+    assert (label, other) == ("positive", "negative")
+    batch = blend.featurise(["bagus"])
+    assert batch_forms(batch) == [" bagus "]
+    probabilities = blend.probabilities(batch)[0]
+    ngram_part = blend.ngrams.probabilities(batch)[0]
+    head_part = blend.head_probabilities(batch)[0]
+    assert np.allclose(probabilities, 0.5 * ngram_part + 0.5 * head_part)
+
+
+def test_a_saved_blend_loads_with_the_table_beside_it(tmp_path: Path) -> None:
+    blend = _blend(tmp_path, 0.7)
+    blend.save(tmp_path / "sentiment_xx")
+    table().save(tmp_path / "word_vectors", {"command": "test"})
+    loaded = load_classifier(tmp_path / "sentiment_xx")
+    assert isinstance(loaded, BlendedClassifier) and loaded.ngram_share == 0.7
+    assert loaded.predict(["bagus"])[0][0] == "positive"
+    # Half-precision storage moves the vectors by < 1e-3.
+    assert np.allclose(loaded.vectors.vectors, table().vectors, atol=1e-3)
+
+
+def test_a_model_without_a_head_loads_as_ngrams_alone(tmp_path: Path) -> None:
+    plain = train_linear(["good", "bad"], ["positive", "negative"], meta={BLEND_KEY: None})
+    plain.save(tmp_path / "plain")
+    assert type(load_classifier(tmp_path / "plain")) is LinearTextClassifier
+    _blend(tmp_path, 0.5).save(tmp_path / "headless")
+    (tmp_path / "headless" / HEAD_FILE).unlink()
+    assert type(load_classifier(tmp_path / "headless")) is LinearTextClassifier
+
+
+def test_head_labels_must_match_the_ngram_model() -> None:
+    ngrams = train_linear(["good", "bad"], ["positive", "negative"])
+    head = VectorHead(["a", "b"], np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="labels"):
+        BlendedClassifier(ngrams, head, table(), 0.5)
+
+
+# --- the shipped models ---------------------------------------------------------------------
+
+
+def test_shipped_sentiment_and_emotion_models_blend_word_vectors() -> None:
+    english = load_sentiment_model("sentiment_en")
+    assert isinstance(english, BlendedClassifier)
+    assert 0 < english.ngram_share < 1
+    texts = ["The embassy staff were wonderful and helpful.", "Pelayanannya buruk sekali."]
+    results = classify_sentiments(texts, ["en", "id"], affect_features(texts))
+    assert [label.label for label, _ in results] == ["positive", "negative"]
+    for _, why in results:
+        assert 0 <= why["word_vectors"]["probability"] <= 1 and why["evidence"]
+    ((emotion, why),) = classify_emotions(["aku sedih sekali, menangis terus"], ["id"])
+    assert emotion is not None and emotion.label == "sadness" and "word_vectors" in why
+
+
+def test_english_words_missing_from_the_english_training_rows_still_count() -> None:
+    # NusaX-en train has 500 rows; the head learned these words' meaning from Indonesian.
+    english = load_sentiment_model("sentiment_en")
+    assert isinstance(english, BlendedClassifier)
+    batch = english.featurise(["disgusting , rude and filthy", "superb , delightful , lovely"])
+    head = english.head_probabilities(batch)
+    labels = english.labels
+    assert labels[int(head[0].argmax())] == "negative"
+    assert labels[int(head[1].argmax())] == "positive"
+
+
+def test_embed_points_where_the_weighted_bag_of_words_does() -> None:
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(50)]
+    table_ = WordVectors(words, rng.normal(size=(50, 16)), rng.uniform(0.1, 1, size=50))
+    forms = [" " + " ".join(rng.choice([*words, "zz"], size=n)) + " " for n in (0, 1, 7, 40)]
+    forms.insert(2, " zz zz ")  # no known word between two documents that have some
+    expected = np.asarray(table_.bag(forms) @ table_.vectors)
+    norms = np.linalg.norm(expected, axis=1, keepdims=True)
+    expected = np.divide(expected, norms, out=np.zeros_like(expected), where=norms > 0)
+    assert np.allclose(table_.embed(forms), expected, atol=1e-6)
+    alone = np.vstack([table_.embed([form]) for form in forms])
+    assert np.array_equal(table_.embed(forms), alone)
