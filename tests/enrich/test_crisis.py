@@ -149,3 +149,13 @@ def test_shipped_english_models_on_clear_cases() -> None:
     assert why["related"]["top"]
     label, _ = classify_crisis("I love this new song so much", "en")
     assert not label.related and label.info_type == "not_applicable"
+
+
+def test_the_glossary_leaves_english_words_alone() -> None:
+    from dcc.enrich.crisis import GLOSSARY, prepare_text
+
+    assert prepare_text("In case of fire, she sang; an aide took other routes.") == (
+        "In case of fire, she sang; an aide took other routes."
+    )
+    assert not {"case", "sang", "aide", "routes", "replica"} & set(GLOSSARY)
+    assert prepare_text("Terremoto: 5 MORTI e feriti") == "earthquake: 0 dead e injured"

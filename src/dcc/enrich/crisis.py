@@ -55,7 +55,7 @@ _WORD = re.compile(r"\w+")
 _GLOSSARY_SOURCE = {
     "earthquake": "terremoto terremotos sismo sismos scossa scosse séisme seisme tremblement "
     "temblor",
-    "aftershock": "réplica replica réplicas repliche",
+    "aftershock": "réplica réplicas repliche",
     "flood": "inundación inundacion inundaciones alluvione alluvioni inondazione inondazioni "
     "inundação inundacao enchente enchentes inondation inondations crue",
     "flooded": "inundado inundada inundados allagato allagata allagati allagate alagado alagada "
@@ -83,11 +83,11 @@ _GLOSSARY_SOURCE = {
     "damage": "daños danos danni dégâts degats",
     "destroyed": "destruidos destruidas distrutto distrutta distrutti destruído détruit",
     "collapsed": "derrumbe crollo crollato crollata desabou effondré",
-    "homes": "casas case viviendas abitazioni maisons",
+    "homes": "casas viviendas abitazioni maisons",
     "people": "personas persone pessoas personnes",
-    "help": "ayuda ayudar aiuto aiutare ajuda aide",
+    "help": "ayuda ayudar aiuto aiutare ajuda",
     "donate": "donar donare doar donner donaciones donazioni doações",
-    "blood": "sangre sangue sang",
+    "blood": "sangre sangue",
     "pray": "rezar orar pregare prier",
     "prayers": "oraciones preghiere orações prières",
     "emergency": "emergencia emergenza emergência urgence",
@@ -95,13 +95,15 @@ _GLOSSARY_SOURCE = {
     "magnitude": "magnitud magnitudo",
     "rain": "lluvia lluvias pioggia piogge chuva chuvas pluie pluies",
     "road": "carretera strada estrada",
-    "roads": "carreteras strade estradas routes",
+    "roads": "carreteras strade estradas",
     "closed": "cerrado cerrada cerrados chiuso chiusa chiusi fechado fechada fermé fermée",
     "water": "agua acqua água",
     "school": "escuela scuola escola école",
     "schools": "escuelas scuole escolas écoles",
     "government": "gobierno governo gouvernement",
 }
+# Left out: words that are also English ("case", "replica", "sang", "aide", "routes"), which
+# would rewrite English text ("in case" is not "in homes").
 GLOSSARY = {word: english for english, words in _GLOSSARY_SOURCE.items() for word in words.split()}
 _GLOSSARY_WORDS = frozenset(GLOSSARY)
 
@@ -123,14 +125,22 @@ def prepare_text(text: str) -> str:
     if "#" in text:
         text = _HASH.sub(" hashtagmark ", text)
     text = _DIGITS.sub("0", text)
-    if not _GLOSSARY_WORDS.isdisjoint(_WORD.findall(text.lower())):  # most tweets: no rewrite
-        text = _WORD.sub(_in_english, text)
+    found = _GLOSSARY_WORDS.intersection(_WORD.findall(text.lower()))
+    if found:  # most tweets have none; an article a few: only those are looked for
+        text = _glossary_pattern(frozenset(found)).sub(_in_english, text)
     return " ".join(text.split())  # as re's \s, str.split() splits on Unicode white space
 
 
+@lru_cache(maxsize=4096)
+def _glossary_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    # A pattern of all 240 words would be tried at every position (5x slower on an article);
+    # one of the few found is cheap, and the same few recur.
+    longest_first = sorted(words, key=lambda word: (-len(word), word))
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b", re.IGNORECASE)
+
+
 def _in_english(match: re.Match[str]) -> str:
-    word = match.group(0)
-    return GLOSSARY.get(word.lower(), word)
+    return GLOSSARY[match.group(0).lower()]
 
 
 class LexiconError(ValueError):

@@ -28,11 +28,14 @@ Informative macro-F1 on the unseen EVAL_EVENTS (measured 2026-11, same split thr
 | before: hashtags kept as words, C=0.5 on validation events, argmax     | 0.762       |
 | hashtags masked as one token (prepare_text)                            | 0.779       |
 | + glossary of non-English crisis words, C=2, bias +0.75 (both from CV) | 0.799       |
+| glossary without English homographs ("case", "sang"...), bias +0.5     | 0.807       |
 Cross-validated over the training events (pooled out-of-fold predictions): 0.746 before;
 hashtag masking 0.763; with the bias chosen by CV 0.775 (C=0.5) and 0.784 (C=2); with the
 glossary 0.790. The CV curve is flat between bias +0.5 and +0.75 (0.7900 and 0.7902): on the
 unseen events +0.5 gave 0.805 in a scratch run and +0.75 gives 0.799, so the 0.80 target sits
-inside the noise of that choice; the grid was not refined after seeing this.
+inside the noise of that choice; the grid was not refined after seeing this. Then five glossary
+words that are also English were dropped (they rewrote English: "in case" -> "in homes"), for
+English text's sake; retrained, CV chose +0.5 (0.7895) itself and the unseen events score 0.807.
 Tried without gain (CV, best bias each): pruning n-grams seen in fewer than 2, 3 or 5 training
 events (±0.002), masking capitalised words mid-sentence (0.770 alone, 0.773 with hashtags),
 char 2-5 or 3-6 or 2**18 columns or word unigrams only (0.779-0.784), C=4 or 8 (0.781, 0.777),
@@ -97,8 +100,8 @@ VALIDATION_EVENTS = (
 )
 C_GRID = (0.5, 2.0)  # measured: C=0.25..4 moved informative macro-F1 by <0.02 at argmax
 FOLD_GROUPS = 3  # folds of the training events other than VALIDATION_EVENTS (4-6 events each)
-# Added to the log-odds of `informative` (a shift of the decision threshold): CV chose +0.75,
-# that is P(informative) >= 0.32 before the shift (see the module docstring).
+# Added to the log-odds of `informative` (a shift of the decision threshold): CV chose +0.5,
+# that is P(informative) >= 0.38 before the shift (see the module docstring).
 BIAS_GRID = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
 # char 3-5 beat 2-5 on unseen events (0.753 vs 0.750, and 2x faster); 2**17 keeps files small.
 SPEC = FeatureSpec(word_ngrams=(1, 2), char_ngrams=(3, 5), n_features=2**17)
