@@ -48,7 +48,7 @@ class WordVectors:
         self.index = {word: row for row, word in enumerate(words)}
         self.vectors = np.asarray(vectors, dtype=np.float32)  # (words, dimensions)
         self.weights = np.asarray(weights, dtype=np.float32)  # (words,): rare words count more
-        self._last: tuple[NgramBatch, NDArray[np.float32]] | None = None  # see embed_batch
+        self._last: tuple[str, NDArray[np.float32]] | None = None  # see embed_batch
 
     @property
     def dimensions(self) -> int:
@@ -122,9 +122,12 @@ class WordVectors:
     ) -> NDArray[np.float32]:
         """`embed` of the documents of `batch` (or its `rows`), remembered for the last batch:
         sentiment and emotion read the same batch, and embed it once between them."""
+        # Keyed by the batch's text object, not the batch: holding a batch of 256 articles
+        # (its per-n-gram arrays) past its use would cost ~100 MB; while the text is held
+        # here, no other batch can have that same object.
         last = self._last
-        if last is None or last[0] is not batch:
-            last = (batch, self.embed(batch_forms(batch)))
+        if last is None or last[0] is not batch.text:
+            last = (batch.text, self.embed(batch_forms(batch)))
             self._last = last
         return last[1] if rows is None else last[1][list(rows)]
 
