@@ -57,7 +57,24 @@ WORD_OFFSETS = (-2, -1, 0, 1, 2)
 OFFSET_TEMPLATES: dict[int, tuple[str, ...]] = {
     -2: ("w",),
     -1: ("w", "sh", "s3", "case", "cw", "c128"),
-    0: ("w", "p2", "p3", "s2", "s3", "sh", "cap", "len", "case", "dg", "cw", "c32", "c128", "c512"),
+    0: (
+        "w",
+        "p2",
+        "p3",
+        "s2",
+        "s3",
+        "sh",
+        "cap",
+        "len",
+        "case",
+        "dg",
+        "cw",
+        "c32",
+        "c128",
+        "c512",
+        "v64",
+        "v256",
+    ),
     1: ("w", "sh", "s3", "case", "cw", "c128"),
     2: ("w",),
 }
@@ -114,8 +131,9 @@ class WordClusters:
         self.names = tuple(names)
         self.words = list(words)
         self.ids = np.asarray(ids, dtype=np.int16).reshape(len(self.words), len(self.names))
+        # A negative id: the word has no class of that kind (it is known to the other kind).
         self._values = {
-            word: dict(zip(self.names, (str(i) for i in row), strict=True))
+            word: {name: str(i) for name, i in zip(self.names, row, strict=True) if i >= 0}
             for word, row in zip(self.words, self.ids.tolist(), strict=True)
         }
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dcc.enrich.ner_crf import CrfModel, NerTagger
+from dcc.enrich.wordvectors import WordVectors
 from dcc.enrich.training.entities import (
     CORPORA,
     UNLABELLED,
@@ -130,10 +131,24 @@ def test_word_classes_of_words_seen_twice() -> None:
     assert clusters.values("tak-pernah-dilihat") is None
 
 
+def test_classes_of_meaning_join_the_distributional_ones() -> None:
+    sentences = [[name, "tiba", "di", "bandung"] for name in ("budi", "siti")] * 2
+    rng = np.random.default_rng(0)
+    vectors = WordVectors(["budi", "flood", "banjir"], rng.normal(size=(3, 8)), np.ones(3))
+    clusters = learn_clusters(sentences, vectors)
+    assert clusters.names == ("c32", "c128", "c512", "v64", "v256")
+    both = clusters.values("budi")
+    assert both is not None and set(both) == set(clusters.names)
+    only_meaning = clusters.values("banjir")  # never in the sentences: no distributional class
+    assert only_meaning is not None and set(only_meaning) == {"v64", "v256"}
+    only_neighbours = clusters.values("tiba")
+    assert only_neighbours is not None and set(only_neighbours) == {"c32", "c128", "c512"}
+
+
 def test_shipped_models_on_the_valid_splits(shared_data: Path) -> None:
     nergrit, nerp = evaluate(shared_data)
     # Floors a little under the measured figures (see the report): a regression fails here.
-    assert nergrit.score >= 0.72 and nergrit.score > nergrit.baseline  # type: ignore[operator]
+    assert nergrit.score >= 0.73 and nergrit.score > nergrit.baseline  # type: ignore[operator]
     assert nerp.score >= 0.70 and nerp.score > nerp.baseline  # type: ignore[operator]
 
 

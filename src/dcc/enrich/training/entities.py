@@ -39,6 +39,12 @@ the recipe, other k-means draws: 0.717 / 0.719 / 0.715); all three at +-1 and c1
 0.712 / 0.713 / 0.712. The bonus stays 0.5 (its differences are within the folds' noise).
 Valid, scored once at the end: NERGrit 0.7365 -> 0.7426, NERP 0.7243 (its model is unchanged:
 it sees no classes).
+
+Then classes of meaning as well (`vector_classes`: k-means of the cross-lingual word vectors of
+`dcc train word_vectors` into 64 and 256 classes, at the token): same folds, bonus 0 / 0.5 / 1,
+0.7163 / 0.7173 / 0.7184 without them (this run), 0.7215 / 0.7216 / 0.7209 with them (folds
+0.7051 -> 0.7108, 0.7159 -> 0.7238, 0.7309 -> 0.7303 at 0.5); v64 also at +-1 0.7220, not
+kept. Valid: NERGrit 0.7426 -> 0.7485.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ from dcc.enrich.ner_crf import (
     bio_spans,
     token_features,
 )
+from dcc.enrich.wordvectors import VECTORS_NAME, WordVectors
 
 MODEL_NAME = "ner_id"
 COMMAND = "dcc train entities"
@@ -196,13 +203,15 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
     clusters = None
     if any(corpus.has_clusters for corpus in CORPORA):
         unlabelled = unlabelled_sentences(data_dir)
-        clusters = learn_clusters(unlabelled)
+        vectors = word_vectors_for(out_dir)
+        clusters = learn_clusters(unlabelled, vectors)
         meta["clusters"] = {
             "sources": [name for name, _ in UNLABELLED]
             + [f"{corpus.folder}/train_preprocess.txt" for corpus in CORPORA],
             "sentences": len(unlabelled),
             "words": len(clusters.words),
             "sizes": list(CLUSTER_SIZES),
+            "vector_classes": {"sizes": list(VECTOR_SIZES), "table": "word_vectors"},
         }
     for corpus in CORPORA:
         source = data_dir / corpus.folder / "train_preprocess.txt"
@@ -235,6 +244,14 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
         }
     save_json(out / "meta.json", meta)
     return meta
+
+
+def word_vectors_for(out_dir: Path | None) -> WordVectors:
+    """The table `dcc train word_vectors` wrote beside `out_dir`, else the shipped one."""
+    beside = out_dir.parent / VECTORS_NAME if out_dir else None
+    if beside is not None and (beside / "vectors.npz").exists():
+        return WordVectors.load(beside)
+    return WordVectors.load(model_dir(VECTORS_NAME))
 
 
 def model_file(corpus: Corpus) -> str:
@@ -383,6 +400,7 @@ CLUSTER_SIZES = (32, 128, 512)
 CLUSTER_MIN_COUNT = 2  # rarer words get no class
 CLUSTER_CONTEXTS = 1000  # the most frequent words, as neighbours at -2, -1, +1, +2
 CLUSTER_DIMENSIONS = 100
+VECTOR_SIZES = (64, 256)  # classes of the word-vector table (vector_classes)
 SEED = 0
 
 
@@ -406,10 +424,48 @@ def unlabelled_sentences(data_dir: Path) -> list[list[str]]:
     return sentences
 
 
-def learn_clusters(sentences: Sequence[Sequence[str]]) -> WordClusters:
+def learn_clusters(
+    sentences: Sequence[Sequence[str]], vectors: WordVectors | None = None
+) -> WordClusters:
     """Distributional word classes: each word's neighbour counts (the CLUSTER_CONTEXTS most
     frequent words at -2..+2, and the sentence edge), positive PMI, truncated SVD, k-means at
-    each of CLUSTER_SIZES."""
+    each of CLUSTER_SIZES; with `vectors`, also classes of meaning (`vector_classes`)."""
+    distributional = _distributional_classes(sentences)
+    return distributional if vectors is None else _merge(distributional, vector_classes(vectors))
+
+
+def vector_classes(vectors: WordVectors) -> WordClusters:
+    """k-means of the cross-lingual word vectors (dcc train word_vectors) at VECTOR_SIZES:
+    words of like meaning in any language share a class ("banjir", "flood", "gempa")."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    words = sorted(vectors.index, key=vectors.index.__getitem__)
+    unit = vectors.vectors / (np.linalg.norm(vectors.vectors, axis=1, keepdims=True) + 1e-9)
+    classes = np.stack(
+        [
+            MiniBatchKMeans(min(size, len(words)), random_state=SEED, n_init=3, batch_size=4096)
+            .fit(unit)
+            .labels_
+            for size in VECTOR_SIZES
+        ],
+        axis=1,
+    )
+    return WordClusters([f"v{size}" for size in VECTOR_SIZES], words, classes)
+
+
+def _merge(first: WordClusters, second: WordClusters) -> WordClusters:
+    """One table of both kinds of classes over the union of their words (-1: no class)."""
+    words = list(dict.fromkeys([*first.words, *second.words]))
+    ids = np.full((len(words), len(first.names) + len(second.names)), -1, dtype=np.int16)
+    row_of = {word: row for row, word in enumerate(words)}
+    for table, columns in ((first, slice(0, len(first.names))),
+                           (second, slice(len(first.names), None))):  # fmt: skip
+        rows = [row_of[word] for word in table.words]
+        ids[rows, columns] = table.ids
+    return WordClusters([*first.names, *second.names], words, ids)
+
+
+def _distributional_classes(sentences: Sequence[Sequence[str]]) -> WordClusters:
     from scipy import sparse
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
