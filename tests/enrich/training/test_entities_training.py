@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from dcc.enrich.ner_crf import CrfModel, NerTagger
-from dcc.enrich.wordvectors import WordVectors
 from dcc.enrich.training.entities import (
     CORPORA,
     UNLABELLED,
@@ -22,6 +21,7 @@ from dcc.enrich.training.entities import (
     read_conll,
     train,
 )
+from dcc.enrich.wordvectors import WordVectors
 
 NERGRIT = """Presiden\tO
 Joko\tB-PERSON
