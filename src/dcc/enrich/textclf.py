@@ -114,9 +114,15 @@ class LinearTextClassifier:
         # Fragments are never shown, and only the heaviest few n-grams are looked at:
         # partition, then sort those (a cut generous enough for repeats of one n-gram).
         negated[batch.letters[where] < MIN_EVIDENCE_CHARS] = 0
-        cut = min(negated.size, top * EVIDENCE_CANDIDATES_PER_ITEM)
-        heaviest = np.argpartition(negated, cut - 1)[:cut]
-        heaviest = heaviest[np.argsort(negated[heaviest], kind="stable")]
+        # Only n-grams pushing toward the label are shown: selecting among those alone is ~3x
+        # quicker on an article (most of its n-grams weigh 0 or push elsewhere).
+        pushing = np.flatnonzero(negated < 0)
+        if pushing.size == 0:
+            return []
+        cut = min(pushing.size, top * EVIDENCE_CANDIDATES_PER_ITEM)
+        heaviest = pushing[np.argpartition(negated[pushing], cut - 1)[:cut]]
+        # Heaviest first; equal weights (often one hashed column) in the order of the text.
+        heaviest = heaviest[np.lexsort((heaviest, negated[heaviest]))]
         return self._named(batch, where.start, negated, heaviest, top)
 
     @staticmethod
