@@ -71,20 +71,7 @@ class WordVectors:
 
     def bag(self, forms: Sequence[str]) -> sparse.csr_matrix:
         """(documents, words) weights of each known word, rows summing to 1 (or 0)."""
-        index, weights = self.index, self.weights
-        columns: list[int] = []
-        indptr = [0]
-        for form in forms:
-            for token in form.split():
-                row = index.get(token.removeprefix(NEGATION_PREFIX))
-                if row is not None:
-                    columns.append(row)
-            indptr.append(len(columns))
-        values = weights[np.asarray(columns, dtype=np.int64)]
-        bag = sparse.csr_matrix(
-            (values, np.asarray(columns, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-            shape=(len(forms), len(index)),
-        )
+        bag = self._weighted_words(forms)
         totals = np.asarray(bag.sum(axis=1)).ravel()
         totals[totals == 0] = 1.0
         return sparse.csr_matrix(sparse.diags(1.0 / totals) @ bag, dtype=np.float32)
@@ -94,28 +81,32 @@ class WordVectors:
 
         The direction of `bag(forms) @ vectors` without `bag`'s normalisation (the length is
         divided out anyway). scipy multiplies a sparse row by the table row by row, each
-        document's sum over its own words in order, so it does not depend on the batch.
+        document's sum over its own words in order, so it does not depend on the batch; and
+        the sparse product makes no (tokens, dimensions) copy of the rows, which for a batch
+        of 256 articles would be ~80 MB.
         """
-        index = self.index
-        ids: list[int] = []
-        starts: list[int] = []
-        for form in forms:
-            starts.append(len(ids))
-            tokens = form.replace(" " + NEGATION_PREFIX, " ").split()
-            ids.extend([row for row in map(index.get, tokens) if row is not None])
-        starts.append(len(ids))
-        where = np.asarray(ids, dtype=np.int64)
-        # A sparse (documents, words) product: no (tokens, dimensions) copy of the rows, which
-        # for a batch of 256 articles would be ~80 MB.
-        bag = sparse.csr_matrix(
-            (self.weights[where], where, np.asarray(starts, dtype=np.int64)),
-            shape=(len(forms), len(index)),
-        )
-        out = np.asarray(bag @ self.vectors, dtype=np.float32)
+        out = np.asarray(self._weighted_words(forms) @ self.vectors, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         unit: NDArray[np.float32] = out / norms
         return unit
+
+    def _weighted_words(self, forms: Sequence[str]) -> sparse.csr_matrix:
+        """(documents, words): each known word's weight, once per occurrence."""
+        index = self.index
+        ids: list[int] = []
+        starts: list[int] = []
+        negated = " " + NEGATION_PREFIX
+        for form in forms:
+            starts.append(len(ids))
+            tokens = (" " + form).replace(negated, " ").split()
+            ids.extend([row for row in map(index.get, tokens) if row is not None])
+        starts.append(len(ids))
+        where = np.asarray(ids, dtype=np.int64)
+        return sparse.csr_matrix(
+            (self.weights[where], where, np.asarray(starts, dtype=np.int64)),
+            shape=(len(forms), len(index)),
+        )
 
     def embed_batch(
         self, batch: NgramBatch, rows: Sequence[int] | None = None
@@ -138,10 +129,9 @@ def load_word_vectors(folder: Path | None = None) -> WordVectors:
     return WordVectors.load(folder or model_dir(VECTORS_NAME))
 
 
-def batch_forms(batch: NgramBatch, rows: Sequence[int] | None = None) -> list[str]:
-    """The analysed form of each document of `batch` (or of its `rows`)."""
-    forms = batch.text.split(_SEPARATOR)
-    return forms if rows is None else [forms[row] for row in rows]
+def batch_forms(batch: NgramBatch) -> list[str]:
+    """The analysed form of each document of `batch`."""
+    return batch.text.split(_SEPARATOR)
 
 
 class VectorHead:
