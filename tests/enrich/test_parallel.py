@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dcc.enrich.parallel import ParallelEnricher, open_enricher
+from dcc.enrich.parallel import ParallelEnricher, _parts, open_enricher
 from dcc.enrich.pipeline import Document, Enricher
 
 TEXTS = [
@@ -38,7 +38,13 @@ def test_same_labels_as_one_process(parallel: ParallelEnricher) -> None:
 
 
 def test_batches_come_back_in_order(parallel: ParallelEnricher) -> None:
-    batches = [[Document(id=f"b{b}-{i}", text=t) for i, t in enumerate(TEXTS)] for b in range(5)]
+    # Uneven sizes, an empty batch and one of a single document: each goes out in parts
+    # (one per worker) and comes back whole, in order, with the same stream memory.
+    sizes = [7, 0, 1, 3, 7, 2]
+    batches = [
+        [Document(id=f"b{b}-{i}", text=TEXTS[(b + i) % len(TEXTS)]) for i in range(size)]
+        for b, size in enumerate(sizes)
+    ]
     single = Enricher()
     expected = [[e.as_json() for e in single.enrich_batch(b)] for b in batches]
     fresh = ParallelEnricher(2)
@@ -47,6 +53,14 @@ def test_batches_come_back_in_order(parallel: ParallelEnricher) -> None:
     finally:
         fresh.close()
     assert got == expected
+    assert [len(labels) for labels in got] == sizes
+
+
+def test_parts_cover_the_batch_in_order() -> None:
+    batch = docs()
+    assert _parts(batch, 2) == [batch[:4], batch[4:]]
+    assert _parts(batch[:1], 2) == [batch[:1]]
+    assert _parts([], 2) == [[]]
 
 
 def test_a_closed_enricher_refuses_work() -> None:

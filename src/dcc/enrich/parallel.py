@@ -96,26 +96,47 @@ class ParallelEnricher(Enricher):
         """The labels of each document; the batch is shared out among the workers."""
         if not docs:
             return []
-        size = -(-len(docs) // self.processes)
-        parts = [list(docs[i : i + size]) for i in range(0, len(docs), size)]
+        parts = _parts(list(docs), self.processes)
         analysed = [labels for part in self._workers().map(analyse_batch, parts) for labels in part]
         return self.connect(docs, analysed)
 
     def enrich_batches(self, batches: Iterable[Sequence[Document]]) -> Iterator[list[Enrichment]]:
-        """Each batch's labels, in order; workers analyse later batches while this process
-        connects earlier ones."""
-        pending: deque[tuple[Sequence[Document], AsyncResult[list[Enrichment]]]] = deque()
+        """Each batch's labels, in order; workers analyse later parts while this process
+        connects earlier ones.
+
+        Each batch goes out in one part per worker, and is connected part by part as the
+        parts come back: a worker starts on the next part while this process connects the
+        last, and the stream's end waits for one part's connecting, not a whole batch's
+        (with whole batches, 1,000 articles ran at 306/s, 2 workers; see bench/enrich.py).
+        """
+        pending: deque[tuple[int, Sequence[Document], AsyncResult[list[Enrichment]]]] = deque()
+        done: list[Enrichment] = []
+
+        def connect_oldest() -> Iterator[list[Enrichment]]:
+            remaining, docs, result = pending.popleft()
+            done.extend(self.connect(docs, result.get()))
+            if remaining == 0:  # the last part of its batch
+                yield done[:]
+                done.clear()
+
         for batch in batches:
-            pending.append((batch, self._workers().apply_async(analyse_batch, (list(batch),))))
-            if len(pending) >= self.processes * IN_FLIGHT_PER_WORKER:
-                docs, result = pending.popleft()
-                yield self.connect(docs, result.get())
+            parts = _parts(list(batch), self.processes)
+            for n, part in enumerate(parts):
+                result = self._workers().apply_async(analyse_batch, (part,))
+                pending.append((len(parts) - 1 - n, part, result))
+                if len(pending) > self.processes * IN_FLIGHT_PER_WORKER:
+                    yield from connect_oldest()
         while pending:
-            docs, result = pending.popleft()
-            yield self.connect(docs, result.get())
+            yield from connect_oldest()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool.join()
             self._pool = None
+
+
+def _parts(docs: list[Document], count: int) -> list[list[Document]]:
+    """`docs` in at most `count` consecutive parts of near-equal size (one, if empty)."""
+    size = max(1, -(-len(docs) // count))
+    return [docs[i : i + size] for i in range(0, len(docs), size)] or [docs]
