@@ -7,6 +7,7 @@ import contextlib
 import signal
 from collections.abc import Sequence
 
+from dcc.accounts.signin import do_prune_login_history
 from dcc.alerts.delivery import run_delivery_loop
 from dcc.alerts.workers import run_detection_loop
 from dcc.context import Context
@@ -15,6 +16,11 @@ from dcc.coordination.notify_delivery import run_notification_loop
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.workers import IngestWorkers, publish_item_jobs
 from dcc.jobs.factory import open_job_queue
+from dcc.jobs.periodic import run_periodically
+
+# Housekeeping of the sign-in tables (attempts and ended sessions older than 30 days): hourly
+# is often enough, since the rate limits read only the last minutes.
+HOUSEKEEPING_INTERVAL_S = 3600.0
 
 
 async def queue_new_items(ctx: Context, item_ids: Sequence[int]) -> None:
@@ -29,8 +35,9 @@ async def queue_new_items(ctx: Context, item_ids: Sequence[int]) -> None:
 
 
 async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool = True) -> None:
-    """Run the ingest workers (and scheduler), the alert delivery loop and the detection sweep
-    (bursts and stance shifts that no new item triggered) until `stop` is set.
+    """Run the ingest workers (and scheduler), the alert delivery loop, the detection sweep
+    (bursts and stance shifts that no new item triggered), escalation, notification delivery
+    and the sign-in tables' housekeeping until `stop` is set.
 
     Every worker process runs a delivery loop: deliveries are claimed row by row, so several
     loops share the work and never send one delivery twice (alerts/delivery.py).
@@ -48,6 +55,12 @@ async def run_workers(ctx: Context, stop: asyncio.Event, *, with_scheduler: bool
                         ctx.engine, stop, interval_s=ctx.settings.escalation_interval_s
                     ),
                     run_notification_loop(ctx.engine, ctx.settings, stop),
+                    run_periodically(
+                        lambda: do_prune_login_history(ctx.engine),
+                        stop,
+                        interval_s=HOUSEKEEPING_INTERVAL_S,
+                        what="login history pruned, rows",
+                    ),
                 )
             finally:
                 await asyncio.to_thread(workers.close)

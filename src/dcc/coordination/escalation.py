@@ -18,7 +18,6 @@ conditional on the level it was read at, so two workers sweeping at once escalat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from dcc.coordination.sla import (
 )
 from dcc.coordination.task_actions import sla_policy
 from dcc.coordination.writing import SYSTEM_ACTOR, add_entry, grant
+from dcc.jobs.periodic import run_periodically
 from dcc.store.schema import incident_roles, on_call, tasks, users
 
 log = logging.getLogger("dcc.coordination.escalation")
@@ -332,12 +332,9 @@ async def run_escalation_loop(
     """Sweep every `interval_s` seconds until `stop` is set; a failing sweep is logged and the
     loop goes on."""
     now = clock or (lambda: datetime.now(tz=UTC))
-    while not stop.is_set():
-        try:
-            steps = await asyncio.to_thread(do_escalation_sweep, engine, now=now())
-            if steps:
-                log.info("escalation sweep: %d task(s) reminded or escalated", len(steps))
-        except Exception:
-            log.exception("escalation sweep failed; retrying in %.0f s", interval_s)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+    await run_periodically(
+        lambda: len(do_escalation_sweep(engine, now=now())),
+        stop,
+        interval_s=interval_s,
+        what="escalation sweep, tasks reminded or escalated",
+    )
