@@ -223,3 +223,41 @@ def test_reports_hold_only_what_the_reader_may_read(clients: Clients, ctx: Conte
         c.http.get(f"/api/v1/incidents/{other['id']}/sitrep.pdf", headers=c.lia_a).status_code
         == 404
     )
+
+
+def test_a_dismissed_alert_still_opens_its_incident(clients: Clients, ctx: Context) -> None:
+    # The refused escalation happens inside the incident's transaction: on PostgreSQL a
+    # failed statement there would abort it, so this checks that nothing is written first.
+    c = clients
+    alert_id = _alert(c, ctx)
+    assert c.http.post(f"/api/v1/alerts/{alert_id}/dismiss", headers=c.ana).status_code == 200
+    opened = c.http.post(
+        f"/api/v1/incidents/from-alert/{alert_id}",
+        json={"kind": "disaster", "severity": "high"},
+        headers=c.ana,
+    )
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["opened_from"] == {"type": "alert", "id": str(alert_id)}
+    assert c.http.get(f"/api/v1/alerts/{alert_id}", headers=c.ana).json()["status"] == "dismissed"
+
+
+def test_an_escalation_that_fails_opens_no_incident(
+    clients: Clients, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Injected fault (the database refusing the alert's update): opening and escalating are
+    # one transaction, so neither the incident nor the alert's move is left behind.
+    c = clients
+    alert_id = _alert(c, ctx)
+
+    def failing_escalation(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database refused the update")
+
+    monkeypatch.setattr("dcc.coordination.actions.escalate_alert_in", failing_escalation)
+    with pytest.raises(RuntimeError, match="refused"):
+        c.http.post(
+            f"/api/v1/incidents/from-alert/{alert_id}",
+            json={"kind": "disaster", "severity": "high"},
+            headers=c.ana,
+        )
+    assert c.http.get("/api/v1/incidents", headers=c.ana).json()["incidents"] == []
+    assert c.http.get(f"/api/v1/alerts/{alert_id}", headers=c.ana).json()["status"] == "new"

@@ -702,11 +702,20 @@ def do_escalate_alert(
     by: Principal | None = None,
 ) -> Alert:
     """Hand the alert on (new or acknowledged -> escalated), recording who, when and why.
-
-    The hook the coordination work (incidents) will build on: it will open or link an
-    incident here, in the same transaction.
-    """
+    Opening an incident from an alert escalates it in the incident's own transaction
+    (`escalate_alert_in`)."""
     return _move(engine, alert_id, AlertStatus.ESCALATED, who, note, by)
+
+
+def escalate_alert_in(
+    conn: Connection, alert_id: int, *, note: str | None, by: Principal | None, at: datetime
+) -> Alert:
+    """`do_escalate_alert` inside the caller's transaction, which must call
+    `alert_broadcaster.publish()` once committed. Raises AlertTransitionError, before writing
+    anything, if the alert cannot be escalated (already escalated or dismissed)."""
+    require_permission(by, Permission.TRIAGE_ALERTS, "triage alerts")
+    actor = who_or_default(by.username if by is not None else None)
+    return _move_in(conn, alert_id, AlertStatus.ESCALATED, actor, note, by, at)
 
 
 # The audit trail's verb for each move (coordination/audit.py).
@@ -733,32 +742,46 @@ def _move(
     require_permission(by, Permission.TRIAGE_ALERTS, "triage alerts")
     now = datetime.now(tz=UTC)
     actor = who_or_default(who if who is not None or by is None else by.username)
-    cleaned_note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
     with engine.begin() as conn:
-        lock_alert_log(conn)
-        alert = alert_or_raise(conn, _reader(by), alert_id)
-        check_transition(alert_id, alert.status, wanted)
-        conn.execute(
-            update(alerts)
-            .where(alerts.c.id == alert_id)
-            .values(
-                status=wanted.value,
-                status_changed_at=now,
-                status_changed_by=actor,
-                updated_at=now,
-            )
-        )
-        _add_event(conn, alert_id, EVENT_FOR_STATUS[wanted], wanted, actor, cleaned_note, now)
-        moved = alert_or_raise(conn, LOCAL_OPERATOR, alert_id)
-        record_audit(
-            conn,
-            actor=by,
-            action=_AUDIT_ACTION.get(wanted, f"alert.{wanted.value}"),
-            object_type="alert",
-            object_id=alert_id,
-            before={"status": alert.status},
-            after={"status": moved.status, "who": actor, "note": cleaned_note},
-            at=now,
-        )
+        moved = _move_in(conn, alert_id, wanted, actor, note, by, now)
     alert_broadcaster.publish()
+    return moved
+
+
+def _move_in(
+    conn: Connection,
+    alert_id: int,
+    wanted: AlertStatus,
+    actor: str,
+    note: str | None,
+    by: Principal | None,
+    now: datetime,
+) -> Alert:
+    """The move in `conn`'s transaction: nothing is written if the lifecycle refuses it."""
+    cleaned_note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
+    lock_alert_log(conn)
+    alert = alert_or_raise(conn, _reader(by), alert_id)
+    check_transition(alert_id, alert.status, wanted)
+    conn.execute(
+        update(alerts)
+        .where(alerts.c.id == alert_id)
+        .values(
+            status=wanted.value,
+            status_changed_at=now,
+            status_changed_by=actor,
+            updated_at=now,
+        )
+    )
+    _add_event(conn, alert_id, EVENT_FOR_STATUS[wanted], wanted, actor, cleaned_note, now)
+    moved = alert_or_raise(conn, LOCAL_OPERATOR, alert_id)
+    record_audit(
+        conn,
+        actor=by,
+        action=_AUDIT_ACTION.get(wanted, f"alert.{wanted.value}"),
+        object_type="alert",
+        object_id=alert_id,
+        before={"status": alert.status},
+        after={"status": moved.status, "who": actor, "note": cleaned_note},
+        at=now,
+    )
     return moved

@@ -10,7 +10,7 @@ attachments: timeline_actions.py; share lists: sharing.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -19,7 +19,8 @@ from dcc.accounts.access import can_read, parse_tlp, require_permission
 from dcc.accounts.errors import AccountNotFoundError
 from dcc.accounts.queries import agency_or_raise, get_user_by_username
 from dcc.accounts.records import LOCAL_OPERATOR, TLP, Permission, Principal, Reader
-from dcc.alerts.actions import do_escalate_alert
+from dcc.alerts.actions import escalate_alert_in
+from dcc.alerts.broadcast import alert_broadcaster
 from dcc.alerts.errors import AlertTransitionError
 from dcc.alerts.queries import alert_or_raise
 from dcc.coordination.audit import record_audit
@@ -73,10 +74,12 @@ def do_open_incident(
     now: datetime | None = None,
     opened_from: tuple[LinkType, str] | None = None,
     also_linked: Sequence[tuple[LinkType, str]] = (),
+    and_then: Callable[[Connection, Incident], None] | None = None,
 ) -> Incident:
     """Open an incident (status new), owned by the opener's agency (the local operator names
     one, or DCC_DEFAULT_AGENCY). The opener becomes its incident commander. `opened_from` and
-    `also_linked` (already checked by the caller) are linked in the same transaction."""
+    `also_linked` (already checked by the caller) are linked in the same transaction, and
+    `and_then(conn, incident)` runs in it last: if it raises, nothing was opened."""
     with refusals_audited(engine, by, "incident.open", "incident", "new"):
         require_permission(by, Permission.OPEN_INCIDENTS, "open incidents")
         at = now_or(now)
@@ -138,6 +141,8 @@ def do_open_incident(
                 after=snapshot(incident),
                 at=at,
             )
+            if and_then is not None:
+                and_then(conn, incident)
     log.info("incident %s opened by %s", incident_id, by.username if by else "local operator")
     return incident
 
@@ -163,6 +168,24 @@ def do_open_incident_from_alert(
             story_summary(conn, story_id, limit_per_list=1) is not None
         )
     marking = stricter(tlp or TLP.AMBER.value, alert.tlp)
+    require_permission(by, Permission.TRIAGE_ALERTS, "escalate alerts")
+    escalated: list[bool] = []
+
+    def escalate(conn: Connection, incident: Incident) -> None:
+        # In the incident's transaction: an incident is never left without its alert moved
+        # on, nor an alert escalated to an incident that failed to open.
+        try:
+            escalate_alert_in(
+                conn, alert_id, note=f"incident #{incident.id}", by=by, at=incident.created_at
+            )
+            escalated.append(True)
+        except AlertTransitionError:
+            log.info(
+                "alert %s was already escalated or dismissed; incident %s linked",
+                alert_id,
+                incident.id,
+            )
+
     incident = do_open_incident(
         engine,
         IncidentSpec(
@@ -176,13 +199,10 @@ def do_open_incident_from_alert(
         now=now,
         opened_from=(LinkType.ALERT, str(alert_id)),
         also_linked=[(LinkType.STORY, story_id)] if has_story else [],
+        and_then=escalate,
     )
-    try:
-        do_escalate_alert(engine, alert_id, note=f"incident #{incident.id}", by=by)
-    except AlertTransitionError:
-        log.info(
-            "alert %s was already escalated or dismissed; incident %s linked", alert_id, incident.id
-        )
+    if escalated:
+        alert_broadcaster.publish()
     return incident
 
 
