@@ -115,12 +115,21 @@ def test_with_bias_moves_the_decision_toward_the_label() -> None:
     assert biased.meta["bias"] == {"label": "informative", "log_odds": 1.5}
 
 
+def test_plateau_centre_is_the_middle_of_the_near_best_biases() -> None:
+    grid = [0.0, 0.25, 0.5, 0.75, 1.0]
+    # 0.5 and 0.75 tie within BIAS_TIE: whichever is ahead, the choice is the same.
+    assert training.plateau_centre(grid, [0.70, 0.78, 0.7903, 0.7900, 0.77]) == 0.625
+    assert training.plateau_centre(grid, [0.70, 0.78, 0.7900, 0.7903, 0.77]) == 0.625
+    assert training.plateau_centre(grid, [0.70, 0.789, 0.790, 0.789, 0.77]) == 0.5
+    assert training.plateau_centre(grid, [0.70, 0.75, 0.80, 0.76, 0.70]) == 0.5
+
+
 def test_train_saves_models_and_meta(data_dir: Path, tmp_path: Path) -> None:
     meta = training.train(data_dir, tmp_path / "crisis", spec=SMALL, c_grid=(1.0,))
     assert meta["command"] == "dcc train crisis"
     assert meta["events"] == sorted(EVENTS)
     assert set(meta["c"]) == set(training.TASKS)
-    assert meta["informative_bias"] in training.BIAS_GRID
+    assert min(training.BIAS_GRID) <= meta["informative_bias"] <= max(training.BIAS_GRID)
     assert (
         "crisislex-t6/2013_Boston_Bombings/2013_Boston_Bombings-ontopic_offtopic.csv"
         in (meta["source_files"])
@@ -153,7 +162,7 @@ def test_shipped_models_meta() -> None:
 def test_real_data_scores_on_unseen_events(shared_data: Path) -> None:
     results = {r.task: r for r in training.evaluate(shared_data)}
     # Floors a little below the measured figures (see the issue report), so a regression fails.
-    # Measured 2026-11: informative 0.807, related 0.643, info_type (weighted) 0.648.
+    # Measured 2026-11-24: informative 0.804, related 0.647, info_type (weighted) 0.648.
     assert results["crisis.informative"].score >= 0.78
     assert results["crisis.related"].score >= 0.62
     assert results["crisis.info_type"].score >= 0.63

@@ -29,6 +29,8 @@ Informative macro-F1 on the unseen EVAL_EVENTS (measured 2026-11, same split thr
 | hashtags masked as one token (prepare_text)                            | 0.779       |
 | + glossary of non-English crisis words, C=2, bias +0.75 (both from CV) | 0.799       |
 | glossary without English homographs ("case", "sang"...), bias +0.5     | 0.807       |
+| same, scikit-learn 1.9.1 / numpy 2.4.6: CV now puts +0.75 first        | 0.800       |
+| bias grid by 0.125, the centre of the CV ties (`plateau_centre`): +0.625 | 0.804       |
 Cross-validated over the training events (pooled out-of-fold predictions): 0.746 before;
 hashtag masking 0.763; with the bias chosen by CV 0.775 (C=0.5) and 0.784 (C=2); with the
 glossary 0.790. The CV curve is flat between bias +0.5 and +0.75 (0.7900 and 0.7902): on the
@@ -36,6 +38,11 @@ unseen events +0.5 gave 0.805 in a scratch run and +0.75 gives 0.799, so the 0.8
 inside the noise of that choice; the grid was not refined after seeing this. Then five glossary
 words that are also English were dropped (they rewrote English: "in case" -> "in homes"), for
 English text's sake; retrained, CV chose +0.5 (0.7895) itself and the unseen events score 0.807.
+On a fresh install (2026-11-24) the same recipe's CV put +0.75 ahead of +0.5 by 0.0005 and the
+unseen events scored 0.7996: the choice between two tied biases decided the target. Since then
+the grid is finer and the bias is the centre of those within BIAS_TIE of the best CV F1
+(+0.5, +0.625, +0.75: +0.625, CV 0.7914). This rule was adopted after seeing both unseen-event
+scores above, for stability; it was not searched over.
 Tried without gain (CV, best bias each): pruning n-grams seen in fewer than 2, 3 or 5 training
 events (±0.002), masking capitalised words mid-sentence (0.770 alone, 0.773 with hashtags),
 char 2-5 or 3-6 or 2**18 columns or word unigrams only (0.779-0.784), C=4 or 8 (0.781, 0.777),
@@ -100,9 +107,12 @@ VALIDATION_EVENTS = (
 )
 C_GRID = (0.5, 2.0)  # measured: C=0.25..4 moved informative macro-F1 by <0.02 at argmax
 FOLD_GROUPS = 3  # folds of the training events other than VALIDATION_EVENTS (4-6 events each)
-# Added to the log-odds of `informative` (a shift of the decision threshold): CV chose +0.5,
-# that is P(informative) >= 0.38 before the shift (see the module docstring).
-BIAS_GRID = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
+# Added to the log-odds of `informative` (a shift of the decision threshold): CV chose +0.625,
+# that is P(informative) >= 0.35 before the shift (see the module docstring).
+BIAS_GRID = tuple(step / 8 for step in range(-4, 11))  # -0.5 .. +1.25 by 0.125
+# Biases whose pooled CV F1 is this close to the best are ties: the curve is flat near its top
+# and library versions reorder them (see choose_informative).
+BIAS_TIE = 0.002
 # char 3-5 beat 2-5 on unseen events (0.753 vs 0.750, and 2x faster); 2**17 keeps files small.
 SPEC = FeatureSpec(word_ngrams=(1, 2), char_ngrams=(3, 5), n_features=2**17)
 TASKS = ("related", "informative", "info_type")
@@ -245,7 +255,7 @@ def choose_informative(
     the evaluation pools its events, so the bias fits a mix of events, not one.
     """
     events = sorted({t.event for t in t26_train})
-    best = (-1.0, c_grid[0], 0.0)
+    curves: list[tuple[float, list[float]]] = []  # (C, F1 per bias of bias_grid)
     for c in c_grid:
         gold: list[str] = []
         odds: list[NDArray[np.float64]] = []
@@ -258,10 +268,27 @@ def choose_informative(
             gold.extend(labels)
             odds.append(informative_log_odds(model, texts))
         pooled = np.concatenate(odds)
-        for bias in bias_grid:
-            predicted = np.where(pooled + bias >= 0, "informative", "not_informative")
-            best = max(best, (macro_f1(gold, predicted.tolist()), c, bias))
-    return best[1], best[2], best[0]
+        curve = [
+            macro_f1(gold, np.where(pooled + bias >= 0, "informative", "not_informative").tolist())
+            for bias in bias_grid
+        ]
+        curves.append((c, curve))
+    c, curve = max(curves, key=lambda chosen: max(chosen[1]))
+    return c, plateau_centre(bias_grid, curve), max(curve)
+
+
+def plateau_centre(grid: Sequence[float], scores: Sequence[float]) -> float:
+    """The middle of the grid values scoring within BIAS_TIE of the best.
+
+    Why not the best alone: the CV curve is flat near its top (+0.5 and +0.75 within 0.0006),
+    and which of the two came first changed with the scikit-learn and numpy versions installed,
+    moving the unseen events' informative F1 between 0.807 and 0.800. The centre of the tied
+    values stays put under such noise.
+    """
+    best = max(scores)
+    tied = sorted(value for value, score in zip(grid, scores, strict=True) if score >= best - BIAS_TIE)
+    middle = len(tied) // 2
+    return tied[middle] if len(tied) % 2 else (tied[middle - 1] + tied[middle]) / 2
 
 
 def with_bias(model: LinearTextClassifier, label: str, bias: float) -> LinearTextClassifier:
