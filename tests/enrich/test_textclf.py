@@ -61,3 +61,27 @@ def test_round_trip_without_pickle(tmp_path: Path) -> None:
     assert loaded.meta["trained_on"] == "fixture"
     sample = ["enak dan nyaman", "lambat dan bau"]
     assert np.allclose(loaded.scores(sample), model.scores(sample), atol=1e-5)
+
+
+@pytest.mark.parametrize("short_limit", [0, 40, 10_000])  # every row long, mixed, every row short
+def test_evidence_for_a_batch_is_each_rows_evidence(
+    short_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dcc.enrich.textclf.SHORT_ROW_ENTRIES", short_limit)
+    model = train_linear(TEXTS, LABELS, spec=SMALL)
+    texts = [
+        "pelayanan ramah dan bersih",
+        "",
+        "kotor, buruk, kecewa; kotor, buruk, kecewa sekali",
+        "enak",
+        "pelayanan ramah dan bersih, " * 20 + "tapi tempatnya kotor dan bau",
+    ]
+    batch = model.featurise(texts)
+    rows = [4, 0, 2, 3, 1, 0]
+    labels = ["negative", "positive", "negative", "positive", "positive", "negative"]
+    together = model.evidence_for(batch, rows, labels, top=3)
+    assert together == [
+        model.evidence_in(batch, r, lab, top=3) for r, lab in zip(rows, labels, strict=True)
+    ]
+    assert together[1] and together[4] == []  # the empty text has no evidence
+    assert model.evidence_for(batch, [], []) == []

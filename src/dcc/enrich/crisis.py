@@ -242,8 +242,24 @@ def classify_by_model(
     related = _decide(models.related, batch)
     informative = _decide(models.informative, batch)
     info_types = _decide(models.info_type, batch)
+    rows = range(len(texts))
+    related_top = models.related.evidence_for(batch, rows, [label for label, _ in related])
+    informative_top = models.informative.evidence_for(
+        batch, rows, [label for label, _ in informative]
+    )
+    # Only a related document has a type, and so evidence for it.
+    typed = [
+        row for row in rows if related[row][0] == "related" or informative[row][0] == "informative"
+    ]
+    type_top = dict(
+        zip(
+            typed,
+            models.info_type.evidence_for(batch, typed, [info_types[row][0] for row in typed]),
+            strict=True,
+        )
+    )
     decided = []
-    for row in range(len(texts)):
+    for row in rows:
         related_label, related_p = related[row]
         informative_label, informative_p = informative[row]
         # Informative implies related, so an informative verdict also marks the text related.
@@ -260,12 +276,12 @@ def classify_by_model(
                 "label": "related" if is_related else "not_related",
                 "model_label": related_label,
                 "score": round(related_p, 4),
-                "top": models.related.evidence_in(batch, row, related_label),
+                "top": related_top[row],
             },
             "informative": {
                 "label": informative_label,
                 "score": round(informative_p, 4),
-                "top": models.informative.evidence_in(batch, row, informative_label),
+                "top": informative_top[row],
             },
         }
         info_type = "not_applicable"
@@ -274,7 +290,7 @@ def classify_by_model(
             why["info_type"] = {
                 "label": info_type,
                 "score": round(type_p, 4),
-                "top": models.info_type.evidence_in(batch, row, info_type),
+                "top": type_top[row],
             }
         decided.append((CrisisLabel(is_related, is_informative, info_type), why))
     return decided

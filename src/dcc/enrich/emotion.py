@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-import numpy as np
-
 from dcc.enrich.affect_text import features_for
 from dcc.enrich.labels import Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
-from dcc.enrich.wordvectors import BlendedClassifier, blend_why, load_classifier
+from dcc.enrich.wordvectors import BlendedClassifier, blend_whys, load_classifier
 
 MODEL_NAME = "emotion_id"
 LANGUAGES = frozenset({"id"})
@@ -55,16 +53,20 @@ def classify_emotions(
         return results
     model = load_emotion_model()
     batch = features_for(model.spec, texts, features)
-    for row, probabilities in zip(rows, model.probabilities(batch, rows), strict=True):
-        best = int(np.argmax(probabilities))
-        label, score = model.labels[best], float(probabilities[best])
+    probabilities = model.probabilities(batch, rows)
+    best = probabilities.argmax(axis=1).tolist()
+    labels = [model.labels[i] for i in best]
+    evidence = model.evidence_for(batch, rows, labels, top=TOP_EVIDENCE)
+    blends = blend_whys(model, batch, rows, labels)
+    for k, row in enumerate(rows):
+        score = float(probabilities[k, best[k]])
         results[row] = (
-            Label(label, score),
+            Label(labels[k], score),
             {
                 "model": MODEL_NAME,
                 "score": round(score, 4),
-                "evidence": model.evidence_in(batch, row, label, top=TOP_EVIDENCE),
-                **blend_why(model, batch, row, label),
+                "evidence": evidence[k],
+                **blends[k],
             },
         )
     return results

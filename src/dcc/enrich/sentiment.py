@@ -19,7 +19,7 @@ from dcc.enrich.affect_text import affect_features, features_for
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
-from dcc.enrich.wordvectors import BlendedClassifier, blend_why, load_classifier
+from dcc.enrich.wordvectors import BlendedClassifier, blend_whys, load_classifier
 
 MODEL_FOR_LANG = {"id": "sentiment_id", "en": "sentiment_en"}
 # Scored with the Indonesian model: Malay and regional languages of Indonesia (DESIGN §4.2).
@@ -82,14 +82,17 @@ def classify_sentiments(
         model = load_sentiment_model(name)
         batch = features = features_for(model.spec, texts, features)
         probabilities = model.probabilities(batch, rows)
-        for row, row_probabilities in zip(rows, probabilities, strict=True):
-            best = int(np.argmax(row_probabilities))
-            label, score = model.labels[best], float(row_probabilities[best])
+        best = probabilities.argmax(axis=1).tolist()
+        labels = [model.labels[i] for i in best]
+        evidence = model.evidence_for(batch, rows, labels, top=TOP_EVIDENCE)
+        blends = blend_whys(model, batch, rows, labels)
+        for k, row in enumerate(rows):
+            label, score = labels[k], float(probabilities[k, best[k]])
             why: Why = {
                 "model": name,
                 "score": round(score, 4),
-                "evidence": model.evidence_in(batch, row, label, top=TOP_EVIDENCE),
-                **blend_why(model, batch, row, label),
+                "evidence": evidence[k],
+                **blends[k],
             }
             if langs[row] not in MODEL_FOR_LANG:
                 why["note"] = f"language {langs[row]!r} scored with the Indonesian model"

@@ -222,6 +222,12 @@ class BlendedClassifier:
         """The n-grams pushing toward `label` (the vector head's part is in `blend_why`)."""
         return self.ngrams.evidence_in(batch, row, label, top=top)
 
+    def evidence_for(
+        self, batch: NgramBatch, rows: Sequence[int], labels: Sequence[str], *, top: int = 5
+    ) -> list[list[dict[str, Any]]]:
+        """`evidence_in` of each row and its label (see LinearTextClassifier.evidence_for)."""
+        return self.ngrams.evidence_for(batch, rows, labels, top=top)
+
     def save(self, folder: Path) -> None:
         self.ngrams.save(folder)
         self.head.save(folder / HEAD_FILE)
@@ -249,12 +255,26 @@ def blend_why(
     model: LinearTextClassifier | BlendedClassifier, batch: NgramBatch, row: int, label: str
 ) -> dict[str, Any]:
     """What the word vectors said of `label` for a blended model (nothing for n-grams alone)."""
-    if not isinstance(model, BlendedClassifier):
-        return {}
-    head = model.head_probabilities(batch, [row])[0]
-    return {
-        "word_vectors": {
-            "probability": round(float(head[model.labels.index(label)]), 4),
-            "share": round(1 - model.ngram_share, 2),
+    return blend_whys(model, batch, [row], [label])[0]
+
+
+def blend_whys(
+    model: LinearTextClassifier | BlendedClassifier,
+    batch: NgramBatch,
+    rows: Sequence[int],
+    labels: Sequence[str],
+) -> list[dict[str, Any]]:
+    """`blend_why` of each row and its label, the vector head scored once for them all."""
+    if not isinstance(model, BlendedClassifier) or not rows:
+        return [{} for _ in rows]
+    head = model.head_probabilities(batch, rows)
+    share = round(1 - model.ngram_share, 2)
+    return [
+        {
+            "word_vectors": {
+                "probability": round(float(head[k, model.labels.index(label)]), 4),
+                "share": share,
+            }
         }
-    }
+        for k, label in enumerate(labels)
+    ]

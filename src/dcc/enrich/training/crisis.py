@@ -286,7 +286,9 @@ def plateau_centre(grid: Sequence[float], scores: Sequence[float]) -> float:
     values stays put under such noise.
     """
     best = max(scores)
-    tied = sorted(value for value, score in zip(grid, scores, strict=True) if score >= best - BIAS_TIE)
+    tied = sorted(
+        value for value, score in zip(grid, scores, strict=True) if score >= best - BIAS_TIE
+    )
     middle = len(tied) // 2
     return tied[middle] if len(tied) % 2 else (tied[middle - 1] + tied[middle]) / 2
 
