@@ -168,28 +168,33 @@ class LinearTextClassifier:
         weight = self.weights[batch.matrix.indices[positions], label_ids[group]]
         # As evidence_in: n-grams pushing toward the label and long enough to read.
         keep = np.flatnonzero((weight > 0) & (batch.letters[positions] >= MIN_EVIDENCE_CHARS))
-        # By document, heaviest first, equal weights in stored order (as evidence_in).
-        order = keep[np.lexsort((keep, -weight[keep], group[keep]))]
+        # By document, heaviest first, equal weights in stored order (as evidence_in): one
+        # stable radix sort of an integer key, the document above the weight's bits (a
+        # positive float32's bits, read as an integer, rise with its value).
+        bits = weight[keep].view(np.int32).astype(np.int64)
+        key = (group[keep].astype(np.int64) << 31) | (0x7FFFFFFF - bits)
+        order = keep[np.argsort(key, kind="stable")]
         ranked_group = group[order]
         rank = np.arange(order.size) - np.searchsorted(ranked_group, ranked_group)
         order = order[rank < top * EVIDENCE_CANDIDATES_PER_ITEM]
+        bounds = np.searchsorted(group[order], np.arange(len(rows) + 1)).tolist()
+        values = weight[order].tolist()
+        starts = batch.starts[positions[order]].tolist()
+        lengths = batch.lengths[positions[order]].tolist()
         text = batch.text
-        shown: list[list[dict[str, Any]]] = [[] for _ in rows]
-        names: list[set[str]] = [set() for _ in rows]
-        for g, value, start, length in zip(
-            group[order].tolist(),
-            weight[order].tolist(),
-            batch.starts[positions[order]].tolist(),
-            batch.lengths[positions[order]].tolist(),
-            strict=True,
-        ):
-            if len(shown[g]) == top:
-                continue
-            name = text[start : start + length].strip()  # as NgramBatch.name reads it
-            if name not in names[g]:
-                names[g].add(name)
-                shown[g].append({"ngram": name, "weight": round(value, 3)})
-        return shown
+        found: list[list[dict[str, Any]]] = []
+        for g in range(len(rows)):
+            shown: list[dict[str, Any]] = []
+            names: set[str] = set()
+            for i in range(bounds[g], bounds[g + 1]):
+                name = text[starts[i] : starts[i] + lengths[i]].strip()  # as NgramBatch.name
+                if name not in names:
+                    names.add(name)
+                    shown.append({"ngram": name, "weight": round(values[i], 3)})
+                    if len(shown) == top:
+                        break
+            found.append(shown)
+        return found
 
     @staticmethod
     def _named(
