@@ -138,15 +138,15 @@ def test_embed_points_where_the_weighted_bag_of_words_does() -> None:
     assert np.array_equal(table_.embed(forms), alone)
 
 
-def test_blend_whys_of_a_batch_are_each_rows_blend_why() -> None:
+def test_blend_whys_of_a_batch_are_each_rows_alone() -> None:
     from dcc.enrich.affect_text import affect_features
     from dcc.enrich.emotion import load_emotion_model
-    from dcc.enrich.wordvectors import blend_why, blend_whys
+    from dcc.enrich.wordvectors import blend_whys
 
     model = load_emotion_model()
     batch = affect_features(["saya sangat senang hari ini", "takut sekali", "marah!"])
     rows, labels = [2, 0], ["anger", "happy"]
     assert blend_whys(model, batch, rows, labels) == [
-        blend_why(model, batch, row, label) for row, label in zip(rows, labels, strict=True)
+        blend_whys(model, batch, [row], [label])[0] for row, label in zip(rows, labels, strict=True)
     ]
     assert blend_whys(model, batch, [], []) == []

@@ -13,7 +13,7 @@ from dcc.enrich.affect_text import features_for
 from dcc.enrich.labels import Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
-from dcc.enrich.wordvectors import BlendedClassifier, blend_whys, load_classifier
+from dcc.enrich.wordvectors import BlendedClassifier, explained_decisions, load_classifier
 
 MODEL_NAME = "emotion_id"
 LANGUAGES = frozenset({"id"})
@@ -53,20 +53,7 @@ def classify_emotions(
         return results
     model = load_emotion_model()
     batch = features_for(model.spec, texts, features)
-    probabilities = model.probabilities(batch, rows)
-    best = probabilities.argmax(axis=1).tolist()
-    labels = [model.labels[i] for i in best]
-    evidence = model.evidence_for(batch, rows, labels, top=TOP_EVIDENCE)
-    blends = blend_whys(model, batch, rows, labels)
-    for k, row in enumerate(rows):
-        score = float(probabilities[k, best[k]])
-        results[row] = (
-            Label(labels[k], score),
-            {
-                "model": MODEL_NAME,
-                "score": round(score, 4),
-                "evidence": evidence[k],
-                **blends[k],
-            },
-        )
+    decided = explained_decisions(model, batch, rows, MODEL_NAME, top=TOP_EVIDENCE)
+    for row, (label, score, why) in zip(rows, decided, strict=True):
+        results[row] = Label(label, score), why
     return results

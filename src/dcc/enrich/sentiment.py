@@ -19,7 +19,7 @@ from dcc.enrich.affect_text import affect_features, features_for
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
-from dcc.enrich.wordvectors import BlendedClassifier, blend_whys, load_classifier
+from dcc.enrich.wordvectors import BlendedClassifier, explained_decisions, load_classifier
 
 MODEL_FOR_LANG = {"id": "sentiment_id", "en": "sentiment_en"}
 # Scored with the Indonesian model: Malay and regional languages of Indonesia (DESIGN §4.2).
@@ -81,19 +81,8 @@ def classify_sentiments(
     for name, rows in by_model.items():
         model = load_sentiment_model(name)
         batch = features = features_for(model.spec, texts, features)
-        probabilities = model.probabilities(batch, rows)
-        best = probabilities.argmax(axis=1).tolist()
-        labels = [model.labels[i] for i in best]
-        evidence = model.evidence_for(batch, rows, labels, top=TOP_EVIDENCE)
-        blends = blend_whys(model, batch, rows, labels)
-        for k, row in enumerate(rows):
-            label, score = labels[k], float(probabilities[k, best[k]])
-            why: Why = {
-                "model": name,
-                "score": round(score, 4),
-                "evidence": evidence[k],
-                **blends[k],
-            }
+        decided = explained_decisions(model, batch, rows, name, top=TOP_EVIDENCE)
+        for row, (label, score, why) in zip(rows, decided, strict=True):
             if langs[row] not in MODEL_FOR_LANG:
                 why["note"] = f"language {langs[row]!r} scored with the Indonesian model"
             results[row] = Label(label, score), why

@@ -16,7 +16,7 @@ one language teach) and a logistic regression over the document vector (which ca
 every language at once: the English sentiment head learns from SmSA's 11,000 Indonesian rows).
 It reads the same `NgramBatch` as the n-gram model (the vectors come from the batch's
 analysed text), so callers need not change; `why` keeps the n-gram evidence and adds, under
-`word_vectors`, the vector head's probability for the label and its share (`blend_why`).
+`word_vectors`, the vector head's probability for the label and its share (`blend_whys`).
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ class BlendedClassifier:
     def evidence_in(
         self, batch: NgramBatch, row: int, label: str, *, top: int = 5
     ) -> list[dict[str, Any]]:
-        """The n-grams pushing toward `label` (the vector head's part is in `blend_why`)."""
+        """The n-grams pushing toward `label` (the vector head's part is in `blend_whys`)."""
         return self.ngrams.evidence_in(batch, row, label, top=top)
 
     def evidence_for(
@@ -251,20 +251,14 @@ def load_classifier(folder: Path) -> LinearTextClassifier | BlendedClassifier:
     )
 
 
-def blend_why(
-    model: LinearTextClassifier | BlendedClassifier, batch: NgramBatch, row: int, label: str
-) -> dict[str, Any]:
-    """What the word vectors said of `label` for a blended model (nothing for n-grams alone)."""
-    return blend_whys(model, batch, [row], [label])[0]
-
-
 def blend_whys(
     model: LinearTextClassifier | BlendedClassifier,
     batch: NgramBatch,
     rows: Sequence[int],
     labels: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """`blend_why` of each row and its label, the vector head scored once for them all."""
+    """What the word vectors said of each row's label, for a blended model (nothing for
+    n-grams alone); the vector head is scored once for them all."""
     if not isinstance(model, BlendedClassifier) or not rows:
         return [{} for _ in rows]
     head = model.head_probabilities(batch, rows)
@@ -278,3 +272,26 @@ def blend_whys(
         }
         for k, label in enumerate(labels)
     ]
+
+
+def explained_decisions(
+    model: LinearTextClassifier | BlendedClassifier,
+    batch: NgramBatch,
+    rows: Sequence[int],
+    model_name: str,
+    *,
+    top: int,
+) -> list[tuple[str, float, dict[str, Any]]]:
+    """The best label of each row of `batch`, its probability and why: the model, the score,
+    the n-grams pushing toward it and, for a blend, the word vectors' part (sentiment, emotion)."""
+    probabilities = model.probabilities(batch, rows)
+    best = probabilities.argmax(axis=1).tolist()
+    labels = [model.labels[i] for i in best]
+    evidence = model.evidence_for(batch, rows, labels, top=top)
+    blends = blend_whys(model, batch, rows, labels)
+    decided = []
+    for k, label in enumerate(labels):
+        score = float(probabilities[k, best[k]])
+        why = {"model": model_name, "score": round(score, 4), "evidence": evidence[k], **blends[k]}
+        decided.append((label, score, why))
+    return decided
