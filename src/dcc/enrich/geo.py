@@ -219,6 +219,12 @@ def _city_in(name: str, code: str) -> Place | None:
     return None
 
 
+def load_town_table() -> None:
+    """Read the table of every town now (0.15 s, 11 MB): a worker does on start, so that the
+    first LOC name it cannot place otherwise does not stall its batch."""
+    _all_towns()
+
+
 def _city_readings(name: str) -> tuple[GazEntry, ...]:
     return _all_towns().get(name.casefold(), ())
 

@@ -70,9 +70,9 @@ class NgramBatch:
     """The feature rows of a batch, and where each stored feature occurs in `text`."""
 
     matrix: sparse.csr_matrix  # (documents, spec.width), float32; a repeated n-gram repeats
-    starts: NDArray[np.int64]  # aligned with matrix.data: offset into `text`
-    lengths: NDArray[np.int64]
-    letters: NDArray[np.int64]  # the length of each n-gram without its padding spaces
+    starts: NDArray[np.int32]  # aligned with matrix.data: offset into `text`
+    lengths: NDArray[np.int32]
+    letters: NDArray[np.int32]  # the length of each n-gram without its padding spaces
     text: str  # the documents as analysed, separated by NUL
 
     def row_slice(self, row: int) -> slice:
@@ -93,39 +93,52 @@ def analysed_form(text: str) -> str:
 
 def featurise(texts: Sequence[str], spec: FeatureSpec) -> NgramBatch:
     """Hashed n-gram counts of `texts`, one row each (see the module docstring)."""
-    forms = [analysed_form(text) for text in texts]
+    return featurise_forms([analysed_form(text) for text in texts], spec)
+
+
+def featurise_forms(forms: Sequence[str], spec: FeatureSpec) -> NgramBatch:
+    """`featurise` of texts already in their `analysed_form` (a caller that has its tokens
+    need not have them found again)."""
     # A few numpy arrays hold one entry per n-gram occurrence (about 4 per character):
-    # hashing at most CHUNK_CHARS characters at once keeps them to tens of megabytes.
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for form in forms:
-        if chunks[-1] and size + len(form) > CHUNK_CHARS:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(form)
+    # hashing at most CHUNK_CHARS characters at once keeps them to tens of megabytes. The
+    # chunks' occurrences are then placed in the batch's rows in one pass, not stacked.
+    parts: list[Part] = []
+    is_word: list[bool] = []
+    first_doc = offset = 0
+    for chunk in _chunks(forms):
+        words, chars = _hashed_parts(chunk, spec, first_doc, offset)
+        parts += words + chars
+        is_word += [True] * len(words) + [False] * len(chars)
+        first_doc += len(chunk)
+        offset += sum(len(form) + 1 for form in chunk)
+    return _assemble(parts, is_word, len(forms), spec, _SEPARATOR.join(forms))
+
+
+def _chunks(forms: Sequence[str]) -> list[Sequence[str]]:
+    """Consecutive runs of `forms` of at most CHUNK_CHARS characters (or one longer form)."""
+    chunks: list[Sequence[str]] = []
+    first = size = 0
+    for end, form in enumerate(forms):
+        if end > first and size + len(form) > CHUNK_CHARS:
+            chunks.append(forms[first:end])
+            first, size = end, 0
         size += len(form)
-    if len(chunks) == 1:
-        return _featurise_forms(forms, spec)
-    return _stack([_featurise_forms(chunk, spec) for chunk in chunks])
+    if first < len(forms):
+        chunks.append(forms[first:])
+    return chunks
 
 
-def _stack(batches: Sequence[NgramBatch]) -> NgramBatch:
-    """One batch from consecutive batches (offsets into the joined text shifted)."""
-    shifts = np.cumsum([0] + [len(b.text) + 1 for b in batches[:-1]])
-    return NgramBatch(
-        sparse.vstack([b.matrix for b in batches], format="csr"),
-        np.concatenate([b.starts + shift for b, shift in zip(batches, shifts, strict=True)]),
-        np.concatenate([b.lengths for b in batches]),
-        np.concatenate([b.letters for b in batches]),
-        _SEPARATOR.join(b.text for b in batches),
-    )
-
-
-def _featurise_forms(forms: Sequence[str], spec: FeatureSpec) -> NgramBatch:
+def _hashed_parts(
+    forms: Sequence[str], spec: FeatureSpec, first_doc: int, offset: int
+) -> tuple[list[Part], list[Part]]:
+    """The word and character parts of `forms`, documents numbered from `first_doc` and
+    starts counted from `offset` (where these forms begin in the batch's text)."""
     joined = _SEPARATOR.join(forms)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     lengths = np.fromiter((len(f) + 1 for f in forms), dtype=np.int64, count=len(forms))
-    doc_of = np.repeat(np.arange(len(forms), dtype=np.int64), lengths)[: codes.size]
+    doc_of = np.repeat(np.arange(first_doc, first_doc + len(forms), dtype=np.int64), lengths)[
+        : codes.size
+    ]
     up, down = _powers(codes.size + 1)
     # prefix[i] = sum of codes[k] * BASE**-k for k < i (modulo 2**64, where BASE is odd and so
     # invertible): the hash of codes[a:b], the polynomial sum of codes[k] * BASE**(b-1-k),
@@ -134,7 +147,10 @@ def _featurise_forms(forms: Sequence[str], spec: FeatureSpec) -> NgramBatch:
     np.cumsum(codes * down[: codes.size], out=prefix[1:])
     words = _word_ngrams(codes, doc_of, prefix, up, spec)
     chars = _char_ngrams(codes, doc_of, prefix, up, spec)
-    return _assemble(words, chars, len(forms), spec, joined)
+    if offset:  # each part's starts are its own array, made above
+        for part in (*words, *chars):
+            np.add(part[2], offset, out=part[2])
+    return words, chars
 
 
 def _powers(count: int) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
@@ -237,33 +253,31 @@ def _column(hashes: NDArray[np.uint64], salt: int, spec: FeatureSpec) -> NDArray
 
 
 def _assemble(
-    words: Sequence[Part], chars: Sequence[Part], n_docs: int, spec: FeatureSpec, joined: str
+    parts: Sequence[Part], is_word: Sequence[bool], n_docs: int, spec: FeatureSpec, joined: str
 ) -> NgramBatch:
-    # Grouped by document, each part in the order given (word n-grams before character ones)
-    # and in text order within a part: each part arrives sorted by document, so every
-    # occurrence's place is known from counts, without a sort. Repeated n-grams stay as
-    # repeated entries; sparse products sum them, which is what a count is.
-    parts = [*words, *chars]
+    # Grouped by document, each part in the order given (a chunk's word n-grams before its
+    # character ones) and in text order within a part: each part arrives sorted by document,
+    # so every occurrence's place is known from counts, without a sort. Repeated n-grams stay
+    # as repeated entries; sparse products sum them, which is what a count is. Stored as
+    # int32 (offsets in one batch's text, columns below 2**31): half the memory of int64,
+    # and the matrix keeps its indices without a conversion.
     counts = [np.bincount(part[0], minlength=n_docs) for part in parts]
-    totals = np.zeros(n_docs, dtype=np.int64)
-    for found in counts:
-        totals += found
-    indptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(totals, out=indptr[1:])
+    # Each occurrence weighs 1/sqrt(occurrences in its part, words or characters, of its
+    # document), so a part's row has unit norm when no n-gram repeats (nearly always, in a
+    # tweet). Within a document the word occurrences come first, then the character ones.
+    by_part = np.zeros((n_docs, 2), dtype=np.int64)
+    for found, word in zip(counts, is_word, strict=True):
+        by_part[:, 0 if word else 1] += found
+    indptr = np.zeros(n_docs + 1, dtype=np.int32)
+    np.cumsum(by_part.sum(axis=1), out=indptr[1:])
     size = int(indptr[-1])
-    columns, starts, spans, letters = (np.empty(size, dtype=np.int64) for _ in range(4))
-    free = indptr[:-1].copy()  # where the next occurrence of each document goes
+    columns, starts, spans, letters = (np.empty(size, dtype=np.int32) for _ in range(4))
+    free = indptr[:-1].astype(np.int64)  # where the next occurrence of each document goes
     for part, found in zip(parts, counts, strict=True):
         first = np.cumsum(found) - found  # a document's first occurrence within the part
         places = np.arange(part[0].size, dtype=np.int64) + np.repeat(free - first, found)
         columns[places], starts[places], spans[places], letters[places] = part[1:]
         free += found
-    # Each occurrence weighs 1/sqrt(occurrences in its part, words or characters, of its
-    # document), so a part's row has unit norm when no n-gram repeats (nearly always, in a
-    # tweet). Within a document the word occurrences come first, then the character ones.
-    by_part = np.zeros((n_docs, 2), dtype=np.int64)
-    for n, found in enumerate(counts):
-        by_part[:, int(n >= len(words))] += found
     sizes = by_part.ravel()
     weights = np.zeros(sizes.size, dtype=np.float32)
     present = sizes > 0

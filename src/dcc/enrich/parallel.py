@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 
+from dcc.enrich.geo import load_town_table
 from dcc.enrich.labels import Enrichment
 from dcc.enrich.pipeline import Document, Enricher, analyse_batch
 
@@ -59,6 +60,7 @@ def open_enricher(processes: int | None = None) -> Enricher:
 def _warm_up() -> None:
     """Load every model in a new worker, so its first real batch is not slow."""
     analyse_batch([Document(id=f"warm-up-{i}", text=text) for i, text in enumerate(WARM_UP_TEXTS)])
+    load_town_table()  # read on demand otherwise, which these texts do not make
     # The models live as long as the worker: frozen, the collector no longer walks their
     # hundreds of thousands of objects (about 10% of a worker's time on tweets before).
     gc.freeze()
