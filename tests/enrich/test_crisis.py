@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dcc.enrich.crisis import (
     CrisisModels,
@@ -14,10 +16,12 @@ from dcc.enrich.crisis import (
     classify_crises,
     classify_crisis,
     default_lexicon,
+    hashed_form,
     load_lexicon,
     prepare_text,
 )
 from dcc.enrich.labels import INFO_TYPES
+from dcc.enrich.ngrams import analysed_form
 from dcc.enrich.textclf import FeatureSpec, train_linear
 
 SMALL = FeatureSpec(n_features=2**12)
@@ -159,3 +163,17 @@ def test_the_glossary_leaves_english_words_alone() -> None:
     )
     assert not {"case", "sang", "aide", "routes", "replica"} & set(GLOSSARY)
     assert prepare_text("Terremoto: 5 MORTI e feriti") == "earthquake: 0 dead e injured"
+
+
+# What prepare_text rewrites (URLs, RT, mentions, hashtags, digits, entities, glossary words in
+# any case) and the hasher's NUL separator.
+CRISIS_PIECES = st.sampled_from(
+    ["RT @bnpb:", "http://t.co/x", "www.x.id", "#banjir", "M 6.1", "&amp;", "Terremoto",
+     "MORTI", "heridos", "case", "\x00", "İzmir", "5,000", "n't"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(CRISIS_PIECES, st.text(max_size=12)), max_size=8).map(" ".join))
+def test_the_hashed_form_is_the_prepared_text_as_the_hasher_reads_it(text: str) -> None:
+    assert hashed_form(text) == analysed_form(prepare_text(text))

@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress, count
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from dcc.enrich.gazetteer import SENTENCE_END, ScannedText, common_words, gazetteer
@@ -179,7 +181,7 @@ def _model_spans(scanned: ScannedText) -> tuple[list[_Found], list[str]]:
     if chosen is None or not words:
         return [], list(models.missing)
     name, tagger = chosen
-    lowered = [w.lower() for w in words]
+    lowered = list(map(str.lower, words))
     seen = words if tagger.is_cased else lowered
     spans = tagger.find(seen, lowered, _gazetteer_tags(scanned, tagger.is_cased), _sentences(words))
     tag_map = TAG_MAPS[name]
@@ -210,8 +212,8 @@ def _is_cased(words: Sequence[str]) -> bool:
     """Whether the text uses capitals for names (hashtags and mentions aside)."""
     if "#" in words or "@" in words:
         words = [w for i, w in enumerate(words) if i == 0 or words[i - 1] not in ("#", "@")]
-    initials = [w[0] for w in words if w[0].isalpha()]
-    capitalised = sum(1 for c in initials if c.isupper())
+    initials = list(filter(str.isalpha, map(itemgetter(0), words)))
+    capitalised = sum(map(str.isupper, initials))
     return bool(initials) and capitalised / len(initials) >= MIN_CAPITALISED_SHARE
 
 
@@ -261,10 +263,9 @@ def _merge_gazetteer(found: list[_Found], scanned: ScannedText) -> list[_Found]:
 
 def _capitalised_runs(words: Sequence[str]) -> list[_Found]:
     """Runs of capitalised words ("Prime Minister Anthony Albanese" -> PER "Anthony Albanese")."""
+    capitalised = compress(count(), map(str.isupper, map(itemgetter(0), words)))
     names = {
-        i
-        for i, w in enumerate(words)
-        if w[0].isupper() and (w[0].isalpha() or any(ch.isalpha() for ch in w))
+        i for i in capitalised if words[i][0].isalpha() or any(ch.isalpha() for ch in words[i])
     }
     if not names:
         return []
@@ -277,10 +278,12 @@ def _capitalised_runs(words: Sequence[str]) -> list[_Found]:
         # A connector joins two names: "Ministry of Foreign Affairs", "Bank of England".
         while j in names or (j + 1 in names and words[j].lower() in CONNECTORS):
             j += 1
+        consumed = j
+        if j == i + 1 and (i == 0 or words[i - 1] in SENTENCE_END):
+            continue  # what _typed_run makes of one word opening a sentence: nothing
         run = _typed_run(words, i, j)
         if run is not None:
             found.append(run)
-        consumed = j
     return found
 
 

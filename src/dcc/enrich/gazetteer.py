@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress, count
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -197,7 +198,7 @@ class Gazetteer:
         when the caller has it already.
         """
         if folded is None:
-            folded = [w.casefold() for w in words]
+            folded = list(map(str.casefold, words))
         return [
             GazMatch(first, last, 0, 0, " ".join(words[first:last]), entries)
             for first, last, entries in self._match(words, folded, ignore_case)[0]
@@ -213,7 +214,7 @@ class Gazetteer:
         met_case = False
         n = len(folded)
         taken = 0  # tokens before this are inside a match already
-        for i in [i for i, word in enumerate(folded) if word in trie]:
+        for i in compress(count(), map(trie.__contains__, folded)):
             if i < taken:
                 continue
             node = trie[folded[i]]
@@ -255,7 +256,8 @@ class Gazetteer:
         if last is not None and last.text == text:
             return last
         words = TOKEN_RE.findall(text)
-        scanned = ScannedText(text, words, [w.casefold() for w in words])
+        # Token loops run in C (map, compress): an article has ~600 tokens.
+        scanned = ScannedText(text, words, list(map(str.casefold, words)))
         matches, met_case = self._match(words, scanned.folded, False)
         # Readings that need their written case match only words with capitals: in a text
         # without capitals, they fail in any case (see ScannedText.has_exact_case).

@@ -605,7 +605,7 @@ class NerTagger:
     def _rows(self, keys: list[Key]) -> tuple[FloatArray, list[int]]:
         """The table and the rows of the keys (computed for keys not seen before)."""
         cache = self._cache
-        found = [cache.row_of.get(key) for key in keys]
+        found = list(map(cache.row_of.get, keys))
         if None not in found:
             return cache.rows, found  # type: ignore[return-value]  # no None left
         with self._lock:
@@ -614,7 +614,7 @@ class NerTagger:
                 cache = self._cache = _Rows(self._fixed)
             self._add_rows(cache, [key for key in dict.fromkeys(keys) if key not in cache.row_of])
             row_of = cache.row_of
-            return cache.rows, [row_of[key] for key in keys]
+            return cache.rows, list(map(row_of.__getitem__, keys))
 
     def _add_rows(self, cache: _Rows, keys: list[Key]) -> None:
         """Compute the rows of new keys: their attributes' weights summed at each slot."""

@@ -87,7 +87,16 @@ class NgramBatch:
 
 def analysed_form(text: str) -> str:
     """A document as the hasher reads it: lower-cased tokens joined by single spaces, padded."""
-    tokens = _TOKEN.findall(text.replace(_SEPARATOR, " ").lower())
+    return form_of(analysed_tokens(text))
+
+
+def analysed_tokens(text: str) -> list[str]:
+    """The tokens of `analysed_form(text)`."""
+    return _TOKEN.findall(text.replace(_SEPARATOR, " ").lower())
+
+
+def form_of(tokens: Sequence[str]) -> str:
+    """The analysed form of a document whose `analysed_tokens` are `tokens`."""
     return " " + " ".join(tokens) + " "
 
 

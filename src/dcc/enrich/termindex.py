@@ -13,13 +13,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress, count, repeat
 from typing import Generic, TypeVar
 
 P = TypeVar("P")
 
 _TOKEN = re.compile(r"\w+")
 _CACHE_LIMIT = 200_000  # distinct words remembered before the memo is reset
-_UNSEEN = object()  # "not in the memo" (the memo holds None for "matches no term")
 
 
 def tokenize(text: str) -> list[str]:
@@ -54,6 +54,9 @@ class TermIndex(Generic[P]):
         self._phrase_stem_lengths: set[int] = set()  # last word of multi-word stems
         self._phrase_stem_lengths_desc: list[int] = []
         self._cache: dict[str, tuple[str, list[P]] | None] = {}
+        # The memo's words that start no term and match none, each mapped to False: `find`
+        # passes over them in one C-level map (an article has hundreds of tokens).
+        self._idle: dict[str, bool] = {}
         for term, payload in entries:
             self.add(term, payload)
 
@@ -78,6 +81,7 @@ class TermIndex(Generic[P]):
         self._stem_lengths_desc = sorted(self._stem_lengths, reverse=True)
         self._phrase_stem_lengths_desc = sorted(self._phrase_stem_lengths, reverse=True)
         self._cache.clear()
+        self._idle.clear()
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._stems)
@@ -87,12 +91,8 @@ class TermIndex(Generic[P]):
         # Most tokens match nothing: one pass picks the positions worth a closer look (a word
         # that starts a phrase, matched a one-word term before, or was never looked up).
         first_words = self._first_words
-        remembered = self._cache.get
-        positions = [
-            i
-            for i, token in enumerate(tokens)
-            if token in first_words or remembered(token, _UNSEEN) is not None
-        ]
+        # Lazily: a word found idle while this runs was looked up here already, to no match.
+        positions = compress(count(), map(self._idle.get, tokens, repeat(True)))
         found: list[Match[P]] = []
         n = len(tokens)
         end = 0  # tokens before this position are inside a match already
@@ -139,5 +139,8 @@ class TermIndex(Generic[P]):
                         break
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
+            self._idle.clear()
         self._cache[token] = hit
+        if hit is None and token not in self._first_words:
+            self._idle[token] = False
         return hit

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,8 @@ class WordVectors:
         for form in forms:
             starts.append(len(ids))
             tokens = (" " + form).replace(negated, " ").split()
-            ids.extend([row for row in map(index.get, tokens) if row is not None])
+            # The known words' rows (-1: unknown), in C: an article has hundreds of words.
+            ids.extend(filter((-1).__ne__, map(index.get, tokens, repeat(-1))))
         starts.append(len(ids))
         where = np.asarray(ids, dtype=np.int64)
         return sparse.csr_matrix(
