@@ -269,3 +269,33 @@ def test_bonus_finds_more_names(tmp_path: Path) -> None:
         model.bonus = bonus
         counts.append(sum(tag.startswith("B-") for tag in NerTagger(model).tag(words)))
     assert counts[0] == 0 and counts[0] <= counts[1] <= counts[2] and counts[2] >= 4
+
+
+# New words of every kind: cased, lower, acronyms, digits, symbols, clustered and unknown.
+NEW_WORDS = [
+    *("Jakarta", "jakarta", "KBRI", "Kemlu", "menlu", "2024", "M6,1", "#PrayForPalu"),
+    *("@bnpb_indonesia", "(", "—", "🙏", "Guterres", "Prabowo-Subianto", "banjir", "Banjir"),
+    *("yang", "dan", "Xyzzyq", "qwertyuiop", "Sulawesi", "PBB", "ASEAN", "e-KTP"),
+]
+
+
+@pytest.mark.parametrize("cased", [True, False])
+def test_new_rows_summed_by_template_equal_word_by_word(
+    cased: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dcc.enrich import ner_crf
+    from dcc.enrich.ner_crf import _Rows
+
+    models = entities_module._models()
+    chosen = models.cased if cased else models.uncased
+    assert chosen is not None
+    tagger = chosen[1]
+    keys: list[ner_crf.Key] = [*NEW_WORDS, ("Jakarta", "B-city", 0), ("PBB", "B-org", 1)]
+    tables = []
+    for threshold in (len(keys) + 1, 1):  # word by word, then by template
+        monkeypatch.setattr(ner_crf, "BY_TEMPLATE_FROM", threshold)
+        cache = _Rows(tagger._fixed)
+        tagger._add_rows(cache, keys)
+        tables.append(cache.rows[: len(tagger._fixed) + len(keys)])
+    assert np.array_equal(tables[0], tables[1])
+    assert np.any(tables[0][len(tagger._fixed) :] != 0)
