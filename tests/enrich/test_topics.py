@@ -156,6 +156,20 @@ def test_term_index_skips_words_inside_a_match() -> None:
     assert [(m.text, m.payloads) for m in found] == [("a b", (1,)), ("c", (3,)), ("b", (4,))]
 
 
+def test_term_index_forgets_idle_words_when_a_term_is_added() -> None:
+    index: TermIndex[int] = TermIndex([("gempa", 1)])
+    text = tokenize("gempa dan tsunami, tsunami lagi")
+    assert [m.text for m in index.find(text)] == ["gempa"]  # "tsunami" now known to match none
+    assert [m.text for m in index.find(text)] == ["gempa"]
+    index.add("tsunami", 2)
+    index.add("dan tsunami", 3)
+    assert [(m.text, m.payloads) for m in index.find(text)] == [
+        ("gempa", (1,)),
+        ("dan tsunami", (3,)),
+        ("tsunami", (2,)),
+    ]
+
+
 def test_tokenize_normalises_unicode_and_case() -> None:
     assert tokenize("Banjir di #JAKARTA, banjir lagi") == [
         "banjir",

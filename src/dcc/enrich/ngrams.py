@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,9 +71,9 @@ class NgramBatch:
     """The feature rows of a batch, and where each stored feature occurs in `text`."""
 
     matrix: sparse.csr_matrix  # (documents, spec.width), float32; a repeated n-gram repeats
-    starts: NDArray[np.int32]  # aligned with matrix.data: offset into `text`
-    lengths: NDArray[np.int32]
-    letters: NDArray[np.int32]  # the length of each n-gram without its padding spaces
+    starts: NDArray[np.signedinteger[Any]]  # aligned with matrix.data: offset into `text`
+    lengths: NDArray[np.signedinteger[Any]]  # (int32, or int64 for a batch past 2**31)
+    letters: NDArray[np.signedinteger[Any]]  # the length of each n-gram without its padding spaces
     text: str  # the documents as analysed, separated by NUL
 
     def row_slice(self, row: int) -> slice:
@@ -268,8 +269,8 @@ def _assemble(
     # character ones) and in text order within a part: each part arrives sorted by document,
     # so every occurrence's place is known from counts, without a sort. Repeated n-grams stay
     # as repeated entries; sparse products sum them, which is what a count is. Stored as
-    # int32 (offsets in one batch's text, columns below 2**31): half the memory of int64,
-    # and the matrix keeps its indices without a conversion.
+    # int32 where everything fits (offsets in the batch's text, occurrences): half the memory
+    # of int64, and the matrix keeps its indices without a conversion.
     counts = [np.bincount(part[0], minlength=n_docs) for part in parts]
     # Each occurrence weighs 1/sqrt(occurrences in its part, words or characters, of its
     # document), so a part's row has unit norm when no n-gram repeats (nearly always, in a
@@ -277,10 +278,13 @@ def _assemble(
     by_part = np.zeros((n_docs, 2), dtype=np.int64)
     for found, word in zip(counts, is_word, strict=True):
         by_part[:, 0 if word else 1] += found
-    indptr = np.zeros(n_docs + 1, dtype=np.int32)
-    np.cumsum(by_part.sum(axis=1), out=indptr[1:])
-    size = int(indptr[-1])
-    columns, starts, spans, letters = (np.empty(size, dtype=np.int32) for _ in range(4))
+    totals = by_part.sum(axis=1)
+    size = int(totals.sum())
+    fits = max(size, len(joined)) < 2**31
+    index_type: type[np.signedinteger[Any]] = np.int32 if fits else np.int64
+    indptr = np.zeros(n_docs + 1, dtype=index_type)
+    np.cumsum(totals, out=indptr[1:])
+    columns, starts, spans, letters = (np.empty(size, dtype=index_type) for _ in range(4))
     free = indptr[:-1].astype(np.int64)  # where the next occurrence of each document goes
     for part, found in zip(parts, counts, strict=True):
         first = np.cumsum(found) - found  # a document's first occurrence within the part
