@@ -92,7 +92,7 @@ PAIR = "pw="  # "pw=<previous word> <word>", lower-cased (a space is never insid
 MAX_CACHED_WORDS = 100_000  # the word-row cache is emptied when it reaches this
 NO_VALUE = "\n"  # a template's value for a word that lacks it: never an attribute's value
 # New words at once from which their rows are summed a template at a time, in numpy (an
-# Indonesian article brings ~100 on a fresh stream: 3x quicker); fewer go word by word,
+# Indonesian article brings ~100 on a fresh stream: ~2.5x quicker); fewer go word by word,
 # which costs no numpy call per template (a tweet's one new word).
 BY_TEMPLATE_FROM = 24
 # Longest segment scored at once: entities of NERGrit/NERP valid have at most 8 tokens; longer
