@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from itertools import compress, count
 
-from dcc.enrich.ngrams import FeatureSpec, NgramBatch, analysed_form, featurise_forms
+from dcc.enrich.ngrams import FeatureSpec, NgramBatch, analysed_form, featurise_forms, form_of
 
 # The features every affect model (sentiment id/en, emotion) reads, so that one featurisation
 # of a batch serves them all: word 1-2-grams and character 2-5-grams, 2**17 columns each.
@@ -69,7 +69,7 @@ def _mark_negation(tokens: list[str]) -> list[str]:
     # Only the few tokens after a negation are looked at: a word is marked until the scope is
     # used up, a punctuation mark ends it, and another negation starts its own.
     marked = list(tokens)
-    for i in list(compress(count(), map(NEGATIONS.__contains__, tokens))):
+    for i in compress(count(), map(NEGATIONS.__contains__, tokens)):  # `tokens` stays as is
         for j in range(i + 1, min(i + 1 + NEGATION_SCOPE, len(tokens))):
             token = tokens[j]
             if token in NEGATIONS or not token.isalnum():
@@ -94,7 +94,7 @@ def _hashed_form(prepared: str) -> str:
         return analysed_form(prepared)
     if "[" in prepared:
         prepared = _MASK.sub(r"[ \1 ]", prepared)
-    return f" {prepared} "
+    return form_of((prepared,))  # its tokens, already one space apart
 
 
 def features_for(spec: FeatureSpec, texts: Sequence[str], known: NgramBatch | None) -> NgramBatch:
