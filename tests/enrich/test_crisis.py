@@ -56,12 +56,15 @@ def tiny_models() -> CrisisModels:
 def test_prepare_text_makes_urls_mentions_hashtags_digits_and_retweets_generic() -> None:
     prepared = prepare_text("RT @bnpb_ri: 3 dead &amp; 12 hurt #Flood http://t.co/abc")
     assert prepared == "retweetmark atuser : 0 dead & 0 hurt hashtagmark httpurl"
+    assert prepare_text("  Dead,\tINJURED\n ") == "dead , injured"  # as the hasher reads it
 
 
 def test_prepare_text_reads_glossary_crisis_words_in_english() -> None:
     prepared = prepare_text("Terremoto in Emilia: 7 morti, decine di feriti. #terremoto")
-    assert prepared == "earthquake in Emilia: 0 dead, decine di injured. hashtagmark"
-    assert prepare_text("Route closed") == "Route closed"  # English words stay as they are
+    assert prepared == "earthquake in emilia : 0 dead , decine di injured . hashtagmark"
+    assert prepare_text("Route closed") == "route closed"  # English words stay as they are
+    # Whole words only, in any case: a glossary word inside a longer word stays.
+    assert prepare_text("TERREMOTO terremotos terremotoX") == "earthquake earthquake terremotox"
 
 
 def test_model_path_labels_and_explains(tiny_models: CrisisModels) -> None:
@@ -159,10 +162,10 @@ def test_the_glossary_leaves_english_words_alone() -> None:
     from dcc.enrich.crisis import GLOSSARY, prepare_text
 
     assert prepare_text("In case of fire, she sang; an aide took other routes.") == (
-        "In case of fire, she sang; an aide took other routes."
+        "in case of fire , she sang ; an aide took other routes ."
     )
     assert not {"case", "sang", "aide", "routes", "replica"} & set(GLOSSARY)
-    assert prepare_text("Terremoto: 5 MORTI e feriti") == "earthquake: 0 dead e injured"
+    assert prepare_text("Terremoto: 5 MORTI e feriti") == "earthquake : 0 dead e injured"
 
 
 # What prepare_text rewrites (URLs, RT, mentions, hashtags, digits, entities, glossary words in

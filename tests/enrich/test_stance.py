@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dcc.enrich import sentiment
 from dcc.enrich.stance import (
@@ -86,10 +88,38 @@ def test_language_without_model_is_unsure_neutral() -> None:
         "\u212aBRI di Tokyo",  # Kelvin sign: IGNORECASE matches it to K
         "Duta Besar RI untuk Jepang",
         "Wakil Presiden Gibran meninjau lokasi.",
+        "The İndonesian presıdent spoke; PEMERİNTAH İNDONESİA diam.",  # IGNORECASE: ı, İ ~ i
+        "The Indonesian embassy and Indonesian navy, but no Indonesian police.",
     ],
 )
 def test_document_search_agrees_with_every_term_per_sentence(text: str) -> None:
     # terms_in skips a term whose anchor is absent: it must never skip one that matches.
+    found_per_sentence = {t for s in split_sentences(text) for t in matched_terms(s)}
+    found_in_document = {t for s in split_sentences(text) for t in matched_terms(s, terms_in(text))}
+    assert found_in_document == found_per_sentence
+
+
+# The terms' own words, in any case, with the letters IGNORECASE reads as others ("ı" and "İ"
+# as "i", the Kelvin sign as "k"), among ordinary words and sentence ends.
+_TERM_WORDS = sorted({w for term in load_terms() for w in term.source.split() if w.isalpha()})
+_VARIANTS = {"i": ("i", "ı", "İ", "I"), "k": ("k", "K", "\u212a"), "s": ("s", "S", "ſ")}
+
+
+@st.composite
+def _texts_near_terms(draw: st.DrawFn) -> str:
+    pieces = []
+    for _ in range(draw(st.integers(1, 12))):
+        word = draw(st.sampled_from([*_TERM_WORDS, "kata", "the", ".", "\n", "dan"]))
+        pieces.append("".join(
+            draw(st.sampled_from(_VARIANTS.get(ch.lower(), (ch.lower(), ch.upper()))))
+            for ch in word
+        ))  # fmt: skip
+    return " ".join(pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts_near_terms())
+def test_document_search_never_skips_a_term_that_matches(text: str) -> None:
     found_per_sentence = {t for s in split_sentences(text) for t in matched_terms(s)}
     found_in_document = {t for s in split_sentences(text) for t in matched_terms(s, terms_in(text))}
     assert found_in_document == found_per_sentence

@@ -6,8 +6,9 @@ restaurant and attack the foreign ministry, and stance_id must follow the second
 A document with no such sentence does not concern Indonesia: None.
 
 Cost: most documents name no term, and finding that out takes one casefold and a substring
-test per term anchor over the whole text (about 5 µs for a tweet, 0.16 ms for 3 KB); only
-the terms that do occur are then matched per sentence. Only the first MAX_CHARS are read.
+test per term anchor over the whole text, then per word of the terms that share a present
+anchor (about 5 µs for a tweet, 0.05 ms for 3 KB); only the terms that do occur are then
+matched per sentence. Only the first MAX_CHARS are read.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ MAX_QUOTED_CHARS = 300  # sentences quoted in `why` are cut to this length
 # break; not after a known abbreviation, a single capital (initials) or inside a number.
 _END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*")
 _LITERAL_START = re.compile(r"\\b([^\W\d_]+)")  # a regex term's leading r"\b" and word
+_AS_IGNORECASE_READS_I = str.maketrans({"ı": "i", "\u0307": None})
 _ABBREVIATIONS = frozenset({
     "dr", "mr", "mrs", "ms", "prof", "jl", "jln", "no", "bpk", "ibu", "sdr", "st", "gen", "lt",
     "col", "capt", "pres", "rep", "sen", "gov", "u.s", "vs", "etc", "dll", "dsb", "tsb", "a.n",
@@ -69,6 +71,10 @@ class Term:
     # without it cannot match, and the pattern is not run on it.
     anchor: str
     ignores_case: bool
+    # Every word every match contains (casefolded when the term ignores case), tested as
+    # substrings before the pattern runs: "Indonesian president" is one of twenty terms that
+    # share the anchor "indonesia", and a text naming Indonesia rarely names most of them.
+    words: tuple[str, ...] = ()
 
 
 class TermsFileError(ValueError):
@@ -111,7 +117,7 @@ def load_terms(path: Path = TERMS_FILE) -> tuple[Term, ...]:
     for compiled, pattern, words, ignores_case in rows:
         shared = [a for a, ignores in singles if ignores == ignores_case for w in words if a in w]
         anchor = max(shared, key=len) if shared else max(words, key=len)
-        terms.append(Term(compiled, pattern, anchor, ignores_case))
+        terms.append(Term(compiled, pattern, anchor, ignores_case, tuple(words)))
     return tuple(terms)
 
 
@@ -137,11 +143,19 @@ def _terms_by_anchor(path: Path = TERMS_FILE) -> tuple[tuple[str, bool, tuple[Te
 def terms_in(text: str) -> tuple[Term, ...]:
     """The terms that occur somewhere in `text` (one search per term whose anchor is there)."""
     # casefold, not lower: IGNORECASE also matches "K" (Kelvin sign) to "k", as casefold does.
+    # It also matches "ı" and "İ" to "i", which casefold keeps or makes "i" + U+0307.
     folded = text.casefold()
+    if "ı" in folded or "\u0307" in folded:
+        folded = folded.translate(_AS_IGNORECASE_READS_I)
     found: list[Term] = []
     for anchor, ignores_case, terms in _terms_by_anchor():
-        if anchor in (folded if ignores_case else text):
-            found.extend(term for term in terms if term.pattern.search(text))
+        searched = folded if ignores_case else text
+        if anchor in searched:
+            found.extend(
+                term
+                for term in terms
+                if all(word in searched for word in term.words) and term.pattern.search(text)
+            )
     return tuple(found)
 
 
