@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
 
-from dcc.enrich.parallel import ParallelEnricher, _parts, open_enricher
+from dcc.enrich.parallel import STREAM_GC_THRESHOLD, ParallelEnricher, _parts, open_enricher
 from dcc.enrich.pipeline import Document, Enricher
 
 TEXTS = [
@@ -74,3 +75,20 @@ def test_a_closed_enricher_refuses_work() -> None:
 def test_one_process_or_none_means_in_process(processes: int, kind: type) -> None:
     enricher = open_enricher(processes)
     assert type(enricher) is kind
+
+
+@pytest.fixture
+def gc_threshold() -> Iterator[None]:
+    saved = gc.get_threshold()
+    yield
+    gc.set_threshold(*saved)
+
+
+@pytest.mark.usefixtures("gc_threshold")
+def test_the_stream_process_collects_less_often_never_more() -> None:
+    gc.set_threshold(700, 10, 10)
+    open_enricher(0)
+    assert gc.get_threshold() == (STREAM_GC_THRESHOLD, 10, 10)
+    gc.set_threshold(STREAM_GC_THRESHOLD * 3, 5, 5)
+    open_enricher(0)
+    assert gc.get_threshold() == (STREAM_GC_THRESHOLD * 3, 5, 5)

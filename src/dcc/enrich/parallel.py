@@ -33,6 +33,12 @@ logger = logging.getLogger(__name__)
 # freed (CPython's default is 700). A worker makes few reference cycles, and with the default
 # it spent about a tenth of a tweet's time collecting (issue 3).
 WORKER_GC_THRESHOLD = 20_000
+# The same in the process that runs the stream (`open_enricher`): it unpickles every
+# document's labels, and with the default its collector ran ~80 times a thousand tweets, some
+# of them full collections of the stream's memory (near-duplicates, stories): a fifth of its
+# CPU on tweets (issue 3). Process-wide, and only ever raised: in `dcc run` the web app
+# shares the process, and fewer, larger young collections suit its pages as well.
+STREAM_GC_THRESHOLD = 10_000
 
 # One document of each main path (Indonesian, English), so that every model loads on start.
 WARM_UP_TEXTS = (
@@ -52,8 +58,12 @@ def default_processes() -> int:
 
 
 def open_enricher(processes: int | None = None) -> Enricher:
-    """An enricher with `processes` workers (None: `default_processes()`; 0 or 1: in-process)."""
+    """An enricher with `processes` workers (None: `default_processes()`; 0 or 1: in-process),
+    in a process whose collector runs less often (STREAM_GC_THRESHOLD)."""
     count = default_processes() if processes is None else processes
+    youngest, *older = gc.get_threshold()
+    if youngest < STREAM_GC_THRESHOLD:
+        gc.set_threshold(STREAM_GC_THRESHOLD, *older)
     return ParallelEnricher(count) if count > 1 else Enricher()
 
 
