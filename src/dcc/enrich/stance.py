@@ -74,7 +74,7 @@ class Term:
     # Every word every match contains (casefolded when the term ignores case), tested as
     # substrings before the pattern runs: "Indonesian president" is one of twenty terms that
     # share the anchor "indonesia", and a text naming Indonesia rarely names most of them.
-    words: tuple[str, ...] = ()
+    words: tuple[str, ...]
 
 
 class TermsFileError(ValueError):
