@@ -150,3 +150,38 @@ def test_blend_whys_of_a_batch_are_each_rows_alone() -> None:
         blend_whys(model, batch, [row], [label])[0] for row, label in zip(rows, labels, strict=True)
     ]
     assert blend_whys(model, batch, [], []) == []
+
+
+def test_a_lexicon_head_takes_its_share_and_is_saved_with_the_blend(tmp_path: Path) -> None:
+    from dcc.enrich.lexicon import fit_lexicon_head
+
+    blend = _blend(tmp_path, 0.5)
+    lexicon = fit_lexicon_head([" good ", " bad ", " nice ", " awful "],
+                               ["positive", "negative"] * 2, c=1.0)  # fmt: skip
+    three = BlendedClassifier(blend.ngrams, blend.head, table(), 0.3, lexicon, 0.4)
+    batch = three.featurise(["superb film", "bagus"])
+    ngram_part = 0.3 * three.ngrams.probabilities(batch)
+    head_part = (1 - 0.3 - 0.4) * three.head_probabilities(batch)
+    expected = ngram_part + head_part + 0.4 * three.lexicon_probabilities(batch)
+    assert np.array_equal(three.probabilities(batch), expected)
+    three.ngrams.meta[BLEND_KEY] = {"ngram_share": 0.3, "lexicon_share": 0.4}
+    three.save(tmp_path / "sentiment_xx")
+    table().save(tmp_path / "word_vectors", {"command": "test"})
+    loaded = load_classifier(tmp_path / "sentiment_xx")
+    assert isinstance(loaded, BlendedClassifier) and loaded.lexicon is not None
+    assert loaded.lexicon_share == 0.4
+    assert np.allclose(loaded.probabilities(batch), expected, atol=1e-3)  # float16 vectors
+    # Saved again without a lexicon, the old head file goes: a stale one is never read.
+    BlendedClassifier(blend.ngrams, blend.head, table(), 0.5).save(tmp_path / "sentiment_xx")
+    assert not (tmp_path / "sentiment_xx" / "lexicon_head.npz").exists()
+
+
+def test_shares_must_blend() -> None:
+    from dcc.enrich.lexicon import LexiconHead
+
+    blend = _blend(Path("."), 0.5)
+    lexicon = LexiconHead(blend.labels, np.zeros(6), np.ones(6), np.zeros((2, 6)), np.zeros(2))
+    with pytest.raises(ValueError, match="do not blend"):
+        BlendedClassifier(blend.ngrams, blend.head, table(), 0.7, lexicon, 0.4)
+    with pytest.raises(ValueError, match="do not blend"):
+        BlendedClassifier(blend.ngrams, blend.head, table(), 0.5, None, 0.3)

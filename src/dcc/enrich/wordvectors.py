@@ -31,12 +31,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from dcc.enrich.lexicon import LexiconHead, strongest_rated_words
 from dcc.enrich.modelio import load_arrays, model_dir, save_arrays, save_json
 from dcc.enrich.ngrams import FeatureSpec, NgramBatch
 from dcc.enrich.textclf import LinearTextClassifier
 
 VECTORS_NAME = "word_vectors"
 HEAD_FILE = "vector_head.npz"
+LEXICON_HEAD_FILE = "lexicon_head.npz"
+TOP_RATED_WORDS = 5  # lexicon words shown in a label's why
 BLEND_KEY = "blend"  # meta.json entry of a blended model: {"ngram_share": ..., "c": ...}
 NEGATION_PREFIX = "neg_"  # affect_text marks negated words; the vector is the word's own
 _SEPARATOR = "\x00"  # between the documents of NgramBatch.text
@@ -164,7 +167,8 @@ class VectorHead:
 
 
 class BlendedClassifier:
-    """`ngram_share` x the n-gram model's probabilities + the rest x the vector head's.
+    """`ngram_share` x the n-gram model's probabilities + `lexicon_share` x a lexicon head's
+    (English sentiment only, dcc.enrich.lexicon) + the rest x the vector head's.
 
     Offers what callers use of LinearTextClassifier (labels, spec, meta, featurise,
     probabilities, predict, evidence_in), so sentiment, stance and emotion need not know.
@@ -176,13 +180,20 @@ class BlendedClassifier:
         head: VectorHead,
         vectors: WordVectors,
         ngram_share: float,
+        lexicon: LexiconHead | None = None,
+        lexicon_share: float = 0.0,
     ) -> None:
-        if head.labels != ngrams.labels:
-            raise ValueError(f"vector head labels {head.labels} differ from {ngrams.labels}")
+        for other in (head, lexicon):
+            if other is not None and other.labels != ngrams.labels:
+                raise ValueError(f"head labels {other.labels} differ from {ngrams.labels}")
+        if (lexicon is None) != (lexicon_share == 0) or ngram_share + lexicon_share > 1:
+            raise ValueError(f"shares {ngram_share} + {lexicon_share} (lexicon) do not blend")
         self.ngrams = ngrams
         self.head = head
         self.vectors = vectors
         self.ngram_share = ngram_share
+        self.lexicon = lexicon
+        self.lexicon_share = lexicon_share
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -196,6 +207,10 @@ class BlendedClassifier:
     def meta(self) -> dict[str, Any]:
         return self.ngrams.meta
 
+    @property
+    def head_share(self) -> float:
+        return 1 - self.ngram_share - self.lexicon_share
+
     def featurise(self, texts: Sequence[str]) -> NgramBatch:
         return self.ngrams.featurise(texts)
 
@@ -204,13 +219,21 @@ class BlendedClassifier:
     ) -> NDArray[np.float64]:
         return self.head.probabilities(self.vectors.embed_batch(batch, rows))
 
+    def lexicon_probabilities(
+        self, batch: NgramBatch, rows: Sequence[int] | None = None
+    ) -> NDArray[np.float64]:
+        if self.lexicon is None:
+            raise ValueError("this blend has no lexicon head")
+        return self.lexicon.probabilities(_forms_of(batch, rows))
+
     def probabilities(
         self, batch: NgramBatch, rows: Sequence[int] | None = None
     ) -> NDArray[np.float64]:
-        share = self.ngram_share
-        blended: NDArray[np.float64] = share * self.ngrams.probabilities(batch, rows) + (
-            1 - share
-        ) * self.head_probabilities(batch, rows)
+        blended: NDArray[np.float64] = self.ngram_share * self.ngrams.probabilities(
+            batch, rows
+        ) + self.head_share * self.head_probabilities(batch, rows)
+        if self.lexicon is not None:
+            blended += self.lexicon_share * self.lexicon_probabilities(batch, rows)
         return blended
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
@@ -233,6 +256,15 @@ class BlendedClassifier:
     def save(self, folder: Path) -> None:
         self.ngrams.save(folder)
         self.head.save(folder / HEAD_FILE)
+        if self.lexicon is None:
+            (folder / LEXICON_HEAD_FILE).unlink(missing_ok=True)
+        else:
+            self.lexicon.save(folder / LEXICON_HEAD_FILE)
+
+
+def _forms_of(batch: NgramBatch, rows: Sequence[int] | None) -> list[str]:
+    forms = batch_forms(batch)
+    return forms if rows is None else [forms[row] for row in rows]
 
 
 def load_classifier(folder: Path) -> LinearTextClassifier | BlendedClassifier:
@@ -245,11 +277,14 @@ def load_classifier(folder: Path) -> LinearTextClassifier | BlendedClassifier:
     blend = ngrams.meta.get(BLEND_KEY)
     if not blend or not (folder / HEAD_FILE).exists():
         return ngrams
+    lexicon_share = float(blend.get("lexicon_share", 0.0))
     return BlendedClassifier(
         ngrams,
         VectorHead.load(folder / HEAD_FILE),
         load_word_vectors(folder.parent / VECTORS_NAME),
         float(blend["ngram_share"]),
+        LexiconHead.load(folder / LEXICON_HEAD_FILE) if lexicon_share else None,
+        lexicon_share,
     )
 
 
@@ -259,13 +294,14 @@ def blend_whys(
     rows: Sequence[int],
     labels: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """What the word vectors said of each row's label, for a blended model (nothing for
-    n-grams alone); the vector head is scored once for them all."""
+    """What the word vectors (and a lexicon head, with the rated words it read) said of each
+    row's label, for a blended model (nothing for n-grams alone); each head is scored once
+    for them all."""
     if not isinstance(model, BlendedClassifier) or not rows:
         return [{} for _ in rows]
     head = model.head_probabilities(batch, rows)
-    share = round(1 - model.ngram_share, 2)
-    return [
+    share = round(model.head_share, 2)
+    whys: list[dict[str, Any]] = [
         {
             "word_vectors": {
                 "probability": round(float(head[k, model.labels.index(label)]), 4),
@@ -274,6 +310,16 @@ def blend_whys(
         }
         for k, label in enumerate(labels)
     ]
+    if model.lexicon is not None:
+        lexicon = model.lexicon_probabilities(batch, rows)
+        forms = _forms_of(batch, rows)
+        for k, label in enumerate(labels):
+            whys[k]["lexicon"] = {
+                "probability": round(float(lexicon[k, model.labels.index(label)]), 4),
+                "share": round(model.lexicon_share, 2),
+                "words": strongest_rated_words(forms[k], TOP_RATED_WORDS),
+            }
+    return whys
 
 
 def explained_decisions(

@@ -96,7 +96,8 @@ def test_train_and_evaluate_fixture(tmp_path: Path) -> None:
 # The NusaX splits have 75-100 rows, so their floors leave more room.
 FLOORS = {
     "indonlu-smsa valid": 0.85,  # measured 0.8600 (blended with word vectors)
-    "nusax-senti english valid": 0.79,  # 0.8134 (0.7644 with n-grams alone)
+    # 0.8304 with the lexicon head; 0.8134 without it, 0.7644 with n-grams alone
+    "nusax-senti english valid": 0.815,
     "nusax-senti indonesian valid minus SmSA-train rows": 0.86,  # 0.9008
     "nusax-senti javanese valid": 0.68,  # 0.7241
     "nusax-senti sundanese valid": 0.70,  # 0.7536

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from dcc.enrich.affect_text import prepare_text
 from dcc.enrich.evaluation import EvalResult
+from dcc.enrich.lexicon import LexiconHead, fit_lexicon_head
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.ngrams import analysed_form
 from dcc.enrich.textclf import LinearTextClassifier
@@ -37,6 +38,8 @@ from dcc.enrich.training.affect_data import Corpus, read_emot, read_nusax, read_
 from dcc.enrich.training.crisis import EVAL_EVENTS
 from dcc.enrich.wordvectors import (
     BLEND_KEY,
+    HEAD_FILE,
+    LEXICON_HEAD_FILE,
     VECTORS_NAME,
     BlendedClassifier,
     VectorHead,
@@ -58,6 +61,7 @@ _WORD = re.compile(r"\w+")
 # Blend choices, by cross-validation on TRAIN (choose_blend).
 HEAD_C_GRID = (1.0, 4.0)
 NGRAM_SHARES = (0.3, 0.5, 0.7, 1.0)  # 1.0: the n-grams alone, no head is saved
+LEXICON_SHARES = (0.2, 0.3, 0.4)  # of a blend with a lexicon head; the vector head has the rest
 FOLDS = 5
 SEED = 13
 
@@ -185,7 +189,10 @@ class Blend:
     head: VectorHead | None  # None when the n-grams alone did best
     ngram_share: float
     head_c: float
-    scores: dict[str, float]  # "share/C" -> cross-validated macro-F1
+    scores: dict[str, float]  # "share/C[/lexicon share/C]" -> cross-validated macro-F1
+    lexicon: LexiconHead | None = None  # only where a lexicon was offered and helped
+    lexicon_share: float = 0.0
+    lexicon_c: float = 0.0
 
 
 def fit_head(
@@ -200,17 +207,26 @@ def fit_head(
     return VectorHead([str(label) for label in model.classes_], model.coef_, model.intercept_)
 
 
+def lexicon_forms(texts: Sequence[str]) -> list[str]:
+    """The analysed forms a lexicon head reads at run time (the affect batch's documents)."""
+    return [analysed_form(prepare_text(text)) for text in texts]
+
+
 def choose_blend(
     corpus: Corpus,
     table: WordVectors,
     fit_ngrams: Callable[[Corpus], LinearTextClassifier],
     head_rows: Callable[[Sequence[int]], Corpus],
     predict_ngrams: Callable[[LinearTextClassifier, Sequence[str]], NDArray[np.float64]],
+    *,
+    lexicon_c_grid: Sequence[float] = (),
 ) -> Blend:
     """The n-gram share and head C with the best macro-F1 over FOLDS folds of `corpus`.
 
     `head_rows(held)` is the head's training corpus without what must not be seen while the
     rows `held` of `corpus` are scored (for English: their Indonesian translations too).
+    With `lexicon_c_grid` (English sentiment), blends with a lexicon head (dcc.enrich.lexicon,
+    fitted on the fold's rows of `corpus`) at LEXICON_SHARES compete too.
     """
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
@@ -219,6 +235,7 @@ def choose_blend(
     gold: list[str] = []
     ngram_parts: list[NDArray[np.float64]] = []
     head_parts: dict[float, list[NDArray[np.float64]]] = {c: [] for c in HEAD_C_GRID}
+    lexicon_parts: dict[float, list[NDArray[np.float64]]] = {c: [] for c in lexicon_c_grid}
     labels: tuple[str, ...] = ()
     for fit_rows, held_rows in folds.split(corpus.texts, corpus.labels):
         part = Corpus([corpus.texts[i] for i in fit_rows], [corpus.labels[i] for i in fit_rows],
@@ -234,33 +251,60 @@ def choose_blend(
             fold_head = fit_head(table, head_corpus.texts, head_corpus.labels, c)
             order = [fold_head.labels.index(label) for label in labels]
             head_parts[c].append(fold_head.probabilities(held_vectors)[:, order])
+        if lexicon_c_grid:
+            fit_forms, held_forms = lexicon_forms(part.texts), lexicon_forms(held)
+            for c in lexicon_c_grid:
+                fold_lexicon = fit_lexicon_head(fit_forms, part.labels, c)
+                order = [fold_lexicon.labels.index(label) for label in labels]
+                lexicon_parts[c].append(fold_lexicon.probabilities(held_forms)[:, order])
     ngram_p = np.concatenate(ngram_parts)
+
+    def score(blended: NDArray[np.float64]) -> float:
+        return float(f1_score(gold, [labels[i] for i in blended.argmax(1)], average="macro"))
+
     scores: dict[str, float] = {}
-    best = (-1.0, 1.0, HEAD_C_GRID[0])
+    best = (-1.0, 1.0, HEAD_C_GRID[0], 0.0, 0.0)  # score, n-gram share, C, lexicon share, C
     for c in HEAD_C_GRID:
         head_p = np.concatenate(head_parts[c])
         for share in NGRAM_SHARES:
-            predicted = [labels[i] for i in (share * ngram_p + (1 - share) * head_p).argmax(1)]
-            score = float(f1_score(gold, predicted, average="macro"))
-            scores[f"{share}/{c}"] = round(score, 4)
-            best = max(best, (score, share, c))
-    _, share, c = best
+            found = score(share * ngram_p + (1 - share) * head_p)
+            scores[f"{share}/{c}"] = round(found, 4)
+            best = max(best, (found, share, c, 0.0, 0.0))
+        for lexicon_c in lexicon_c_grid:
+            lexicon_p = np.concatenate(lexicon_parts[lexicon_c])
+            for share in NGRAM_SHARES:
+                for lexicon_share in LEXICON_SHARES:
+                    head_share = 1 - share - lexicon_share
+                    if round(head_share, 6) <= 0:  # 1 - 0.7 - 0.3 is 5.6e-17
+                        continue
+                    found = score(share * ngram_p + head_share * head_p
+                                  + lexicon_share * lexicon_p)  # fmt: skip
+                    scores[f"{share}/{c}/lexicon {lexicon_share}/{lexicon_c}"] = round(found, 4)
+                    best = max(best, (found, share, c, lexicon_share, lexicon_c))
+    _, share, c, lexicon_share, lexicon_c = best
     head: VectorHead | None = None
+    lexicon: LexiconHead | None = None
     if share < 1.0:
         whole = head_rows([])
         head = fit_head(table, whole.texts, whole.labels, c)
-    return Blend(head, share, c, scores)
+    if lexicon_share:
+        lexicon = fit_lexicon_head(lexicon_forms(corpus.texts), corpus.labels, lexicon_c)
+    return Blend(head, share, c, scores, lexicon, lexicon_share, lexicon_c)
 
 
 def attach(model: LinearTextClassifier, blend: Blend, table: WordVectors, folder: Path) -> None:
     """Save `model` to `folder`, with its vector head and blend when one was chosen."""
-    model.meta[BLEND_KEY] = (
-        {"ngram_share": blend.ngram_share, "head_c": blend.head_c, "cv_macro_f1": blend.scores}
-        if blend.head is not None
-        else None
-    )
+    settings: dict[str, Any] | None = None
+    if blend.head is not None:
+        settings = {"ngram_share": blend.ngram_share, "head_c": blend.head_c}
+        if blend.lexicon is not None:
+            settings |= {"lexicon_share": blend.lexicon_share, "lexicon_c": blend.lexicon_c}
+        settings["cv_macro_f1"] = blend.scores
+    model.meta[BLEND_KEY] = settings
     if blend.head is None:
         model.save(folder)
-        (folder / "vector_head.npz").unlink(missing_ok=True)
+        (folder / HEAD_FILE).unlink(missing_ok=True)
+        (folder / LEXICON_HEAD_FILE).unlink(missing_ok=True)
     else:
-        BlendedClassifier(model, blend.head, table, blend.ngram_share).save(folder)
+        BlendedClassifier(model, blend.head, table, blend.ngram_share, blend.lexicon,
+                          blend.lexicon_share).save(folder)  # fmt: skip
