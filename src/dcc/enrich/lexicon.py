@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+from itertools import compress, count
 from pathlib import Path
 from typing import Any
 
@@ -72,54 +73,64 @@ def strongest_rated_words(form: str, top: int) -> list[dict[str, Any]]:
 def rated_words(form: str) -> list[tuple[str, float]]:
     """The rated words of an analysed form, in order, with their valence as read here
     (negated words scaled by NEGATED_SCALE and named with their negation, "not good")."""
-    valences = load_valences()
+    tokens = form.split()
     found: list[tuple[str, float]] = []
-    previous = ""
-    for token in form.split():
-        negated = token.startswith(NEGATION_PREFIX)
-        word = token[len(NEGATION_PREFIX) :] if negated else token
-        valence = valences.get(word)
-        if valence is not None:
-            if negated:
-                found.append((f"{previous} {word}" if previous else word,
-                              round(valence * NEGATED_SCALE, 3)))  # fmt: skip
-            else:
-                found.append((word, valence))
-        if not negated:
-            previous = token  # the negation itself, for a negated word's name
+    for position, valence in _rated(form, tokens):
+        token = tokens[position]
+        if token.startswith(NEGATION_PREFIX):
+            word = token[len(NEGATION_PREFIX) :]
+            # Named after the negation: the nearest token before it that is not negated.
+            before = next((t for t in reversed(tokens[:position])
+                           if not t.startswith(NEGATION_PREFIX)), "")  # fmt: skip
+            found.append((f"{before} {word}".strip(), round(valence, 3)))
+        else:
+            found.append((token, valence))
     return found
+
+
+def _rated(form: str, tokens: list[str]) -> list[tuple[int, float]]:
+    """(position, valence as read) of each rated token, in order.
+
+    The lookups run in C (`map`, `compress`): an article has hundreds of tokens, a few dozen
+    rated. A negated word ("neg_good") is never a lexicon entry, so only a form that holds
+    the prefix is searched for them.
+    """
+    valences = load_valences()
+    found = [(i, valences[tokens[i]])
+             for i in compress(count(), map(valences.__contains__, tokens))]  # fmt: skip
+    if NEGATION_PREFIX in form:
+        negated = [(i, valences[tokens[i][len(NEGATION_PREFIX) :]] * NEGATED_SCALE)
+                   for i in compress(count(), map(_is_rated_negation, tokens))]  # fmt: skip
+        if negated:
+            found = sorted(found + negated)
+    return found
+
+
+def _is_rated_negation(token: str) -> bool:
+    return token.startswith(NEGATION_PREFIX) and token[len(NEGATION_PREFIX) :] in load_valences()
 
 
 def valence_features(forms: Sequence[str]) -> NDArray[np.float64]:
     """(documents, len(FEATURES)) of analysed forms; all zero for a form without rated words."""
-    valences = load_valences()
     out = np.zeros((len(forms), len(FEATURES)), dtype=np.float64)
     for row, form in enumerate(forms):
         tokens = form.split()
-        positive = negative = positive_words = negative_words = 0.0
-        for token in tokens:
-            negated = token.startswith(NEGATION_PREFIX)
-            valence = valences.get(token[len(NEGATION_PREFIX) :] if negated else token)
-            if valence is None:
-                continue
-            if negated:
-                valence *= NEGATED_SCALE
-            if valence > 0:
-                positive += valence
-                positive_words += 1
-            elif valence < 0:
-                negative -= valence
-                negative_words += 1
-        if positive_words or negative_words:
-            n = len(tokens)
-            out[row] = (
-                positive / n,
-                negative / n,
-                (positive - negative) / (positive + negative + 1),
-                positive_words / n,
-                negative_words / n,
-                (positive - negative) / np.sqrt(n),
-            )
+        valences = [valence for _, valence in _rated(form, tokens) if valence]
+        if not valences:
+            continue
+        positive = sum(v for v in valences if v > 0)
+        negative = -sum(v for v in valences if v < 0)
+        positive_words = sum(1 for v in valences if v > 0)
+        negative_words = len(valences) - positive_words
+        n = len(tokens)
+        out[row] = (
+            positive / n,
+            negative / n,
+            (positive - negative) / (positive + negative + 1),
+            positive_words / n,
+            negative_words / n,
+            (positive - negative) / np.sqrt(n),
+        )
     return out
 
 

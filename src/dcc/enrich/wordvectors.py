@@ -194,6 +194,7 @@ class BlendedClassifier:
         self.ngram_share = ngram_share
         self.lexicon = lexicon
         self.lexicon_share = lexicon_share
+        self._last_lexicon: tuple[str, tuple[int, ...] | None, NDArray[np.float64]] | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -224,7 +225,14 @@ class BlendedClassifier:
     ) -> NDArray[np.float64]:
         if self.lexicon is None:
             raise ValueError("this blend has no lexicon head")
-        return self.lexicon.probabilities(_forms_of(batch, rows))
+        # Remembered for the last batch and rows, as WordVectors.embed_batch: a label's
+        # probability and its why (blend_whys) read the same rows one after the other.
+        key = None if rows is None else tuple(rows)
+        last = self._last_lexicon
+        if last is None or last[0] is not batch.text or last[1] != key:
+            last = (batch.text, key, self.lexicon.probabilities(_forms_of(batch, rows)))
+            self._last_lexicon = last
+        return last[2]
 
     def probabilities(
         self, batch: NgramBatch, rows: Sequence[int] | None = None
