@@ -13,9 +13,11 @@ from dcc.enrich.lexicon import (
     FEATURES,
     NEGATED_SCALE,
     LexiconHead,
+    Reading,
     fit_lexicon_head,
     load_valences,
     rated_words,
+    read_forms,
     strongest_rated_words,
     valence_features,
 )
@@ -29,6 +31,11 @@ def form(text: str) -> str:
     return analysed_form(prepare_text(text))
 
 
+def reading(text: str) -> Reading:
+    (read,) = read_forms([form(text)])
+    return read
+
+
 def test_the_lexicon_is_vaders_single_words() -> None:
     valences = load_valences()
     assert len(valences) > 7_000
@@ -38,7 +45,7 @@ def test_the_lexicon_is_vaders_single_words() -> None:
 
 
 def test_a_negated_word_reads_scaled_and_named_with_its_negation() -> None:
-    found = rated_words(form("The food was not good, the staff friendly."))
+    found = rated_words(reading("The food was not good, the staff friendly."))
     assert found == [
         ("not good", pytest.approx(load_valences()["good"] * NEGATED_SCALE)),
         ("friendly", load_valences()["friendly"]),
@@ -49,18 +56,18 @@ def test_a_negated_word_reads_scaled_and_named_with_its_negation() -> None:
 def test_strongest_rated_words_come_first_each_once() -> None:
     valences = load_valences()
     assert abs(valences["terrible"]) > valences["nice"] > valences["ok"] > 0
-    shown = strongest_rated_words(form("ok, nice nice, terrible"), 2)
+    shown = strongest_rated_words(reading("ok, nice nice, terrible"), 2)
     assert shown == [
         {"word": "terrible", "valence": valences["terrible"]},
         {"word": "nice", "valence": valences["nice"]},
     ]
-    assert strongest_rated_words(form("the table is brown"), 5) == []
+    assert strongest_rated_words(reading("the table is brown"), 5) == []
 
 
 def test_features_are_shares_of_length_so_an_article_reads_like_a_review() -> None:
     review = form("Great food, awful service.")
     article = " ".join([review] * 60)
-    short, long = valence_features([review, article])
+    short, long = valence_features(read_forms([review, article]))
     assert short.shape == (len(FEATURES),)
     # The per-token shares are unchanged by repetition, the balance stays within (-1, 1)
     # (its +1 damps a lone weak word), and only the sqrt-scaled net grows, slowly.
@@ -71,7 +78,8 @@ def test_features_are_shares_of_length_so_an_article_reads_like_a_review() -> No
 
 
 def test_documents_without_rated_words_have_zero_features() -> None:
-    assert not valence_features(["", " ", form("kantor kedutaan besar"), form("12 , 13")]).any()
+    forms = ["", " ", form("kantor kedutaan besar"), form("12 , 13")]
+    assert not valence_features(read_forms(forms)).any()
 
 
 def test_the_head_learns_valence_and_scores_alone_as_in_a_batch(tmp_path: Path) -> None:
@@ -79,7 +87,7 @@ def test_the_head_learns_valence_and_scores_alone_as_in_a_batch(tmp_path: Path) 
              "horrible rude staff", "the office opens monday"] * 3  # fmt: skip
     labels = ["positive", "negative", "neutral"] * 6
     head = fit_lexicon_head([form(t) for t in texts], labels, c=1.0)
-    forms = [form(t) for t in ("superb , brilliant", "disgusting and nasty", "a blue car")]
+    forms = read_forms([form(t) for t in ("superb , brilliant", "disgusting and nasty", "a car")])
     together = head.probabilities(forms)
     alone = np.vstack([head.probabilities([f]) for f in forms])
     assert np.array_equal(together, alone)
@@ -94,7 +102,7 @@ def test_the_head_learns_valence_and_scores_alone_as_in_a_batch(tmp_path: Path) 
 def test_a_two_label_head_scores_both_labels() -> None:
     texts = ["great", "awful", "lovely", "nasty"] * 2
     head = fit_lexicon_head([form(t) for t in texts], ["pos", "neg", "pos", "neg"] * 2, c=1.0)
-    probabilities = head.probabilities([form("brilliant"), form("horrible")])
+    probabilities = head.probabilities([reading("brilliant"), reading("horrible")])
     assert [head.labels[i] for i in probabilities.argmax(1)] == ["pos", "neg"]
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import compress, count
+from itertools import compress, count, repeat
 from pathlib import Path
 from typing import Any
 
@@ -58,24 +59,45 @@ def load_valences() -> dict[str, float]:
     return valences
 
 
-def strongest_rated_words(form: str, top: int) -> list[dict[str, Any]]:
-    """The `top` rated words of an analysed form with the largest valence either way, as
-    read here ("not good": negated, scaled by NEGATED_SCALE), each once: a label's why."""
-    strongest = sorted(rated_words(form), key=lambda found: -abs(found[1]))
-    shown: dict[str, float] = {}
-    for word, valence in strongest:
-        if len(shown) == top:
-            break
-        shown.setdefault(word, valence)
-    return [{"word": word, "valence": valence} for word, valence in shown.items()]
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the lexicon read in one analysed form: its tokens and, in order, the position and
+    valence as read (negated words scaled by NEGATED_SCALE) of each rated one."""
+
+    tokens: list[str]
+    rated: list[tuple[int, float]]
 
 
-def rated_words(form: str) -> list[tuple[str, float]]:
-    """The rated words of an analysed form, in order, with their valence as read here
-    (negated words scaled by NEGATED_SCALE and named with their negation, "not good")."""
-    tokens = form.split()
+def read_forms(forms: Sequence[str]) -> list[Reading]:
+    """The `Reading` of each analysed form: the features and a label's why both come from it.
+
+    The lookups run in C (`map`, `compress`): an article has hundreds of tokens, a few dozen
+    rated. A negated word ("neg_good") is never a lexicon entry, so only a form that holds
+    the prefix is searched for them.
+    """
+    valences = load_valences()
+    cut = len(NEGATION_PREFIX)
+    readings: list[Reading] = []
+    for form in forms:
+        tokens = form.split()
+        rated = [(i, valences[tokens[i]])
+                 for i in compress(count(), map(valences.__contains__, tokens))]  # fmt: skip
+        if NEGATION_PREFIX in form:
+            marked = compress(count(), map(str.startswith, tokens, repeat(NEGATION_PREFIX)))
+            negated = [(i, valences[tokens[i][cut:]] * NEGATED_SCALE)
+                       for i in marked if tokens[i][cut:] in valences]  # fmt: skip
+            if negated:
+                rated = sorted(rated + negated)
+        readings.append(Reading(tokens, rated))
+    return readings
+
+
+def rated_words(reading: Reading) -> list[tuple[str, float]]:
+    """The rated words of a reading, in order, with their valence as read (negated words
+    named with their negation, "not good")."""
+    tokens = reading.tokens
     found: list[tuple[str, float]] = []
-    for position, valence in _rated(form, tokens):
+    for position, valence in reading.rated:
         token = tokens[position]
         if token.startswith(NEGATION_PREFIX):
             word = token[len(NEGATION_PREFIX) :]
@@ -88,41 +110,30 @@ def rated_words(form: str) -> list[tuple[str, float]]:
     return found
 
 
-def _rated(form: str, tokens: list[str]) -> list[tuple[int, float]]:
-    """(position, valence as read) of each rated token, in order.
-
-    The lookups run in C (`map`, `compress`): an article has hundreds of tokens, a few dozen
-    rated. A negated word ("neg_good") is never a lexicon entry, so only a form that holds
-    the prefix is searched for them.
-    """
-    valences = load_valences()
-    found = [(i, valences[tokens[i]])
-             for i in compress(count(), map(valences.__contains__, tokens))]  # fmt: skip
-    if NEGATION_PREFIX in form:
-        negated = [(i, valences[tokens[i][len(NEGATION_PREFIX) :]] * NEGATED_SCALE)
-                   for i in compress(count(), map(_is_rated_negation, tokens))]  # fmt: skip
-        if negated:
-            found = sorted(found + negated)
-    return found
+def strongest_rated_words(reading: Reading, top: int) -> list[dict[str, Any]]:
+    """The `top` rated words of a reading with the largest valence either way, each once:
+    what a label's why shows of the lexicon."""
+    strongest = sorted(rated_words(reading), key=lambda found: -abs(found[1]))
+    shown: dict[str, float] = {}
+    for word, valence in strongest:
+        if len(shown) == top:
+            break
+        shown.setdefault(word, valence)
+    return [{"word": word, "valence": valence} for word, valence in shown.items()]
 
 
-def _is_rated_negation(token: str) -> bool:
-    return token.startswith(NEGATION_PREFIX) and token[len(NEGATION_PREFIX) :] in load_valences()
-
-
-def valence_features(forms: Sequence[str]) -> NDArray[np.float64]:
-    """(documents, len(FEATURES)) of analysed forms; all zero for a form without rated words."""
-    out = np.zeros((len(forms), len(FEATURES)), dtype=np.float64)
-    for row, form in enumerate(forms):
-        tokens = form.split()
-        valences = [valence for _, valence in _rated(form, tokens) if valence]
+def valence_features(readings: Sequence[Reading]) -> NDArray[np.float64]:
+    """(documents, len(FEATURES)); all zero for a document without rated words."""
+    out = np.zeros((len(readings), len(FEATURES)), dtype=np.float64)
+    for row, reading in enumerate(readings):
+        valences = [valence for _, valence in reading.rated if valence]
         if not valences:
             continue
         positive = sum(v for v in valences if v > 0)
         negative = -sum(v for v in valences if v < 0)
         positive_words = sum(1 for v in valences if v > 0)
         negative_words = len(valences) - positive_words
-        n = len(tokens)
+        n = len(reading.tokens)
         out[row] = (
             positive / n,
             negative / n,
@@ -151,8 +162,8 @@ class LexiconHead:
         self.coef = np.asarray(coef, dtype=np.float64)  # (labels, features)
         self.intercept = np.asarray(intercept, dtype=np.float64)
 
-    def probabilities(self, forms: Sequence[str]) -> NDArray[np.float64]:
-        features = (valence_features(forms) - self.mean) / self.scale
+    def probabilities(self, readings: Sequence[Reading]) -> NDArray[np.float64]:
+        features = (valence_features(readings) - self.mean) / self.scale
         # Summed per row, as VectorHead: a document scores the same alone and in a batch.
         logits = (features[:, None, :] * self.coef[None, :, :]).sum(axis=2) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
@@ -175,7 +186,7 @@ def fit_lexicon_head(forms: Sequence[str], labels: Sequence[str], c: float) -> L
     """A logistic regression over the standardised valence features of `forms`."""
     from sklearn.linear_model import LogisticRegression
 
-    features = valence_features(forms)
+    features = valence_features(read_forms(forms))
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale == 0] = 1.0  # a feature constant in training adds nothing, and no NaN

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from dcc.enrich.lexicon import LexiconHead, strongest_rated_words
+from dcc.enrich.lexicon import LexiconHead, Reading, read_forms, strongest_rated_words
 from dcc.enrich.modelio import load_arrays, model_dir, save_arrays, save_json
 from dcc.enrich.ngrams import FeatureSpec, NgramBatch
 from dcc.enrich.textclf import LinearTextClassifier
@@ -194,7 +194,9 @@ class BlendedClassifier:
         self.ngram_share = ngram_share
         self.lexicon = lexicon
         self.lexicon_share = lexicon_share
-        self._last_lexicon: tuple[str, tuple[int, ...] | None, NDArray[np.float64]] | None = None
+        self._last_lexicon: (
+            tuple[str, tuple[int, ...] | None, list[Reading], NDArray[np.float64]] | None
+        ) = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -223,16 +225,22 @@ class BlendedClassifier:
     def lexicon_probabilities(
         self, batch: NgramBatch, rows: Sequence[int] | None = None
     ) -> NDArray[np.float64]:
-        if self.lexicon is None:
-            raise ValueError("this blend has no lexicon head")
         # Remembered for the last batch and rows, as WordVectors.embed_batch: a label's
         # probability and its why (blend_whys) read the same rows one after the other.
+        return self._lexicon_reading(batch, rows)[1]
+
+    def _lexicon_reading(
+        self, batch: NgramBatch, rows: Sequence[int] | None
+    ) -> tuple[list[Reading], NDArray[np.float64]]:
+        if self.lexicon is None:
+            raise ValueError("this blend has no lexicon head")
         key = None if rows is None else tuple(rows)
         last = self._last_lexicon
         if last is None or last[0] is not batch.text or last[1] != key:
-            last = (batch.text, key, self.lexicon.probabilities(_forms_of(batch, rows)))
+            readings = read_forms(_forms_of(batch, rows))
+            last = (batch.text, key, readings, self.lexicon.probabilities(readings))
             self._last_lexicon = last
-        return last[2]
+        return last[2], last[3]
 
     def probabilities(
         self, batch: NgramBatch, rows: Sequence[int] | None = None
@@ -319,13 +327,12 @@ def blend_whys(
         for k, label in enumerate(labels)
     ]
     if model.lexicon is not None:
-        lexicon = model.lexicon_probabilities(batch, rows)
-        forms = _forms_of(batch, rows)
+        readings, lexicon = model._lexicon_reading(batch, rows)
         for k, label in enumerate(labels):
             whys[k]["lexicon"] = {
                 "probability": round(float(lexicon[k, model.labels.index(label)]), 4),
                 "share": round(model.lexicon_share, 2),
-                "words": strongest_rated_words(forms[k], TOP_RATED_WORDS),
+                "words": strongest_rated_words(readings[k], TOP_RATED_WORDS),
             }
     return whys
 

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from dcc.enrich.affect_text import prepare_text
 from dcc.enrich.evaluation import EvalResult
-from dcc.enrich.lexicon import LexiconHead, fit_lexicon_head
+from dcc.enrich.lexicon import LexiconHead, fit_lexicon_head, read_forms
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.ngrams import analysed_form
 from dcc.enrich.textclf import LinearTextClassifier
@@ -256,7 +256,9 @@ def choose_blend(
             for c in lexicon_c_grid:
                 fold_lexicon = fit_lexicon_head(fit_forms, part.labels, c)
                 order = [fold_lexicon.labels.index(label) for label in labels]
-                lexicon_parts[c].append(fold_lexicon.probabilities(held_forms)[:, order])
+                lexicon_parts[c].append(
+                    fold_lexicon.probabilities(read_forms(held_forms))[:, order]
+                )
     ngram_p = np.concatenate(ngram_parts)
 
     def score(blended: NDArray[np.float64]) -> float:
