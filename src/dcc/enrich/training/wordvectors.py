@@ -252,13 +252,11 @@ def choose_blend(
             order = [fold_head.labels.index(label) for label in labels]
             head_parts[c].append(fold_head.probabilities(held_vectors)[:, order])
         if lexicon_c_grid:
-            fit_forms, held_forms = lexicon_forms(part.texts), lexicon_forms(held)
+            fit_forms, held_readings = lexicon_forms(part.texts), read_forms(lexicon_forms(held))
             for c in lexicon_c_grid:
                 fold_lexicon = fit_lexicon_head(fit_forms, part.labels, c)
                 order = [fold_lexicon.labels.index(label) for label in labels]
-                lexicon_parts[c].append(
-                    fold_lexicon.probabilities(read_forms(held_forms))[:, order]
-                )
+                lexicon_parts[c].append(fold_lexicon.probabilities(held_readings)[:, order])
     ngram_p = np.concatenate(ngram_parts)
 
     def score(blended: NDArray[np.float64]) -> float:
