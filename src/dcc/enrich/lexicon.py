@@ -17,6 +17,7 @@ is read on the scale of the short reviews the head learned from.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,25 +125,27 @@ def strongest_rated_words(reading: Reading, top: int) -> list[dict[str, Any]]:
 
 def valence_features(readings: Sequence[Reading]) -> NDArray[np.float64]:
     """(documents, len(FEATURES)); all zero for a document without rated words."""
-    out = np.zeros((len(readings), len(FEATURES)), dtype=np.float64)
-    for row, reading in enumerate(readings):
+    rows: list[tuple[float, ...]] = []
+    nothing = (0.0,) * len(FEATURES)
+    for reading in readings:
         valences = [valence for _, valence in reading.rated if valence]
         if not valences:
+            rows.append(nothing)
             continue
         positive = sum(v for v in valences if v > 0)
         negative = -sum(v for v in valences if v < 0)
         positive_words = sum(1 for v in valences if v > 0)
         negative_words = len(valences) - positive_words
         n = len(reading.tokens)
-        out[row] = (
+        rows.append((
             positive / n,
             negative / n,
             (positive - negative) / (positive + negative + 1),
             positive_words / n,
             negative_words / n,
-            (positive - negative) / np.sqrt(n),
-        )
-    return out
+            (positive - negative) / math.sqrt(n),
+        ))  # fmt: skip
+    return np.array(rows, dtype=np.float64).reshape(len(readings), len(FEATURES))
 
 
 class LexiconHead:
