@@ -41,6 +41,7 @@ NEGATIONS = frozenset({
     "not", "no", "never", "nothing", "cannot", "nor", "hardly", "t",
 })  # fmt: skip
 NEGATION_SCOPE = 2  # words after a negation that it marks; a punctuation mark ends it
+NEGATION_PREFIX = "neg_"  # the mark on those words (read back by word vectors, lexicon)
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
@@ -74,7 +75,7 @@ def _mark_negation(tokens: list[str]) -> list[str]:
             token = tokens[j]
             if token in NEGATIONS or not token.isalnum():
                 break
-            marked[j] = "neg_" + token
+            marked[j] = NEGATION_PREFIX + token
     return marked
 
 

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dcc.enrich.affect_text import NEGATION_PREFIX
 from dcc.enrich.modelio import load_arrays, save_arrays
 
 LEXICON_PACKAGE = "vaderSentiment"
 LEXICON_FILE = "vader_lexicon.txt"
-NEGATION_PREFIX = "neg_"  # affect_text's mark on the words after a negation
 NEGATED_SCALE = -0.74  # VADER's N_SCALAR: "not good" is bad, less bad than "bad" is
 FEATURES = (
     "positive valence per token",

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from dcc.enrich.affect_text import NEGATION_PREFIX  # a negated word's vector is its own
 from dcc.enrich.lexicon import LexiconHead, Reading, read_forms, strongest_rated_words
 from dcc.enrich.modelio import load_arrays, model_dir, save_arrays, save_json
 from dcc.enrich.ngrams import FeatureSpec, NgramBatch
@@ -41,7 +42,6 @@ HEAD_FILE = "vector_head.npz"
 LEXICON_HEAD_FILE = "lexicon_head.npz"
 TOP_RATED_WORDS = 5  # lexicon words shown in a label's why
 BLEND_KEY = "blend"  # meta.json entry of a blended model: {"ngram_share": ..., "c": ...}
-NEGATION_PREFIX = "neg_"  # affect_text marks negated words; the vector is the word's own
 _SEPARATOR = "\x00"  # between the documents of NgramBatch.text
 
 
