@@ -29,6 +29,7 @@ EVIDENCE_CANDIDATES_PER_ITEM = 8  # n-grams looked at per evidence item shown, a
 # Documents with more stored n-grams than this (articles) have their evidence selected one at a
 # time (`evidence_in`); shorter ones (posts) together, in one sort (`evidence_for`).
 SHORT_ROW_ENTRIES = 2048
+NB_SMOOTHING = 1.0  # added to each feature's presence count in the NB log-count ratio
 
 
 class LinearTextClassifier:
@@ -274,8 +275,13 @@ def train_linear(
     c: float = 4.0,
     class_weight: str | None = "balanced",
     meta: dict[str, Any] | None = None,
+    nb_weighting: bool = False,
 ) -> LinearTextClassifier:
-    """Fit a logistic regression on hashed n-grams of `texts`."""
+    """Fit a logistic regression on hashed n-grams of `texts`.
+
+    With `nb_weighting`, one logistic regression per label over features scaled by their
+    naive-Bayes log-count ratio (`_nb_weighted_fit`).
+    """
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
@@ -287,9 +293,49 @@ def train_linear(
     ]
     matrix = sparse.vstack(chunks, format="csr")
     matrix.sum_duplicates()  # a repeated n-gram as one count, as estimators expect
+    if nb_weighting:
+        classes, coef, intercept = _nb_weighted_fit(matrix, labels, c, class_weight)
+        return LinearTextClassifier(classes, coef, intercept, spec, meta)
     model = LogisticRegression(C=c, max_iter=2000, class_weight=class_weight)
     model.fit(matrix, list(labels))
     classes = [str(c_) for c_ in model.classes_]
     coef = model.coef_.astype(np.float32)
     intercept = model.intercept_.astype(np.float32)
     return LinearTextClassifier(classes, coef, intercept, spec, meta)
+
+
+def _nb_weighted_fit(
+    matrix: Any, labels: Sequence[str], c: float, class_weight: str | None
+) -> tuple[list[str], NDArray[np.float32], NDArray[np.float32]]:
+    """Per label, a logistic regression on features scaled by their NB log-count ratio.
+
+    Why (Wang and Manning 2012, "NBSVM"): the ratio r = log(p(feature | label) /
+    p(feature | other labels)), from presence counts with add-one smoothing, tells the
+    regression up front which n-grams lean which way, so a few thousand short texts go further.
+    Five-fold cross-validation on EmoT train, macro-F1: n-grams alone 0.653 -> 0.692, blended
+    with word vectors 0.676 -> 0.709 (valid 0.645 -> 0.695), so emotion uses it. Sentiment
+    does not (training/sentiment.py says why). The scaling is folded into the weights (w * r),
+    so prediction reads the same features as any other model here; the labels' scores come
+    through the same softmax.
+    A column never seen in training keeps weight 0 (its regression weight is 0), so the saved
+    weights stay as sparse as the plain model's.
+    """
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    gold = np.asarray(labels, dtype=object)
+    classes = sorted({str(label) for label in labels})
+    present = matrix.copy()
+    present.data = np.ones_like(present.data)
+    coef = np.zeros((len(classes), matrix.shape[1]), dtype=np.float32)
+    intercept = np.zeros(len(classes), dtype=np.float32)
+    for row, label in enumerate(classes):
+        inside = gold == label
+        counts_in = NB_SMOOTHING + np.asarray(present[inside].sum(axis=0)).ravel()
+        counts_out = NB_SMOOTHING + np.asarray(present[~inside].sum(axis=0)).ravel()
+        ratio = np.log(counts_in / counts_in.sum()) - np.log(counts_out / counts_out.sum())
+        model = LogisticRegression(C=c, max_iter=2000, class_weight=class_weight)
+        model.fit(matrix @ sparse.diags(ratio), inside)
+        coef[row] = model.coef_[0] * ratio
+        intercept[row] = model.intercept_[0]
+    return classes, coef, intercept

@@ -105,10 +105,13 @@ def fit(
     meta: dict[str, object],
     *,
     mark_negation: bool = True,
+    nb_weighting: bool = False,
 ) -> LinearTextClassifier:
-    """A linear model on the prepared texts of `corpus`."""
+    """A linear model on the prepared texts of `corpus` (see textclf.train_linear)."""
     prepared = [prepare_text(text, mark_negation=mark_negation) for text in corpus.texts]
-    return train_linear(prepared, corpus.labels, spec=spec, c=c, meta=dict(meta))
+    return train_linear(
+        prepared, corpus.labels, spec=spec, c=c, meta=dict(meta), nb_weighting=nb_weighting
+    )
 
 
 def predict(
@@ -122,7 +125,12 @@ def predict(
 
 
 def choose_c(
-    corpus: Corpus, spec: FeatureSpec, grid: Sequence[float], *, mark_negation: bool = True
+    corpus: Corpus,
+    spec: FeatureSpec,
+    grid: Sequence[float],
+    *,
+    mark_negation: bool = True,
+    nb_weighting: bool = False,
 ) -> tuple[float, dict[str, float]]:
     """The C of `grid` with the best macro-F1 on parts of `corpus` held out from fitting.
 
@@ -149,7 +157,7 @@ def choose_c(
                 [corpus.texts[i] for i in fit_rows], [corpus.labels[i] for i in fit_rows],
                 corpus.source,
             )  # fmt: skip
-            model = fit(part, spec, c, {}, mark_negation=mark_negation)
+            model = fit(part, spec, c, {}, mark_negation=mark_negation, nb_weighting=nb_weighting)
             held = [corpus.texts[i] for i in held_rows]
             gold.extend(corpus.labels[i] for i in held_rows)
             predicted.extend(predict(model, held, mark_negation=mark_negation))
