@@ -121,6 +121,49 @@ def test_english_capitalisation_heuristic() -> None:
     assert _pairs("Yesterday the talks ended.", "en") == []
 
 
+ENGLISH_PEOPLE = [
+    ("UN Secretary-General Antonio Guterres met Indonesian Foreign Minister Retno Marsudi in "
+     "Jakarta to discuss the Myanmar crisis.", ["Antonio Guterres", "Retno Marsudi"]),
+    ("US President Joe Biden and Indonesian President Joko Widodo met at the White House.",
+     ["Joe Biden", "Joko Widodo"]),
+    ("Japanese Ambassador Kanasugi Kenji attended the ceremony with Bali Governor Wayan Koster.",
+     ["Kanasugi Kenji", "Wayan Koster"]),
+    ("Speaking in Geneva, WHO Director-General Tedros Adhanom Ghebreyesus warned of an outbreak.",
+     ["Tedros Adhanom Ghebreyesus"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "people"), ENGLISH_PEOPLE)
+def test_english_people_after_titles_next_to_known_names(text: str, people: list[str]) -> None:
+    """A run of capitals holds known names ("UN", "Indonesian"); the person after a title is
+    still found, without the title, and the known names keep their own types."""
+    pairs = _pairs(text, "en")
+    assert [name for name, kind in pairs if kind == "PER"] == people
+    assert not [name for name, _ in pairs if "Minister" in name or "President" in name]
+
+
+def test_english_institutions_hold_the_known_names_inside_them() -> None:
+    pairs = _pairs("The Chinese Foreign Ministry said the ASEAN Summit would go ahead.", "en")
+    assert pairs == [("Chinese Foreign Ministry", "ORG"), ("ASEAN Summit", "EVT")]
+    pairs = _pairs("Students of the University of Oklahoma gave blood to the Red Cross.", "en")
+    assert pairs == [("University of Oklahoma", "ORG"), ("Red Cross", "ORG")]
+
+
+def test_english_runs_around_known_names_leave_no_fragments() -> None:
+    pairs = _pairs("The train derailed near Santiago de Compostela on Wednesday.", "en")
+    assert not [name for name, _ in pairs if name.startswith("de ")]
+    pairs = _pairs("Police said the FBI Releases Images story was false.", "en")
+    assert ("Releases Images", "PER") not in pairs and ("FBI", "ORG") in pairs
+
+
+def test_english_title_case_headlines_name_only_what_is_known() -> None:
+    assert _pairs("Train Crash In Spain: Several Deaths Reported", "en") == [("Spain", "LOC")]
+    pairs = _pairs("Meteor Strikes Russia, Over 1000 Believed Injured, Says NASA", "en")
+    assert ("Believed Injured", "PER") not in pairs and ("NASA", "ORG") in pairs
+    # Prose with a capitalised function word inside a name is no headline.
+    assert ("Jim Murphy", "PER") in _pairs("MP Jim Murphy spoke to the BBC in Glasgow.", "en")
+
+
 def test_missing_models_leave_gazetteer_entities(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
