@@ -105,6 +105,21 @@ def test_people_in_diplomatic_news() -> None:
         assert not [name for name, kind in _pairs(text, "id") if kind == "PER" and name in places]
 
 
+def test_indonesian_office_titles_are_cut_from_names() -> None:
+    """The CRF starts some names inside a title: "Menteri [Luar Negeri Retno Marsudi]" was a
+    place, "Menteri Luar Negeri [Australia Penny Wong]" too."""
+    pairs = _pairs("Sekjen PBB Antonio Guterres bertemu Menteri Luar Negeri Retno Marsudi "
+                   "di Jakarta untuk membahas krisis Myanmar.", "id")  # fmt: skip
+    assert ("Retno Marsudi", "PER") in pairs
+    assert not [name for name, _ in pairs if "Negeri" in name]
+    pairs = _pairs("Menteri Luar Negeri Sugiono menerima Menteri Luar Negeri Australia Penny "
+                   "Wong di Gedung Pancasila.", "id")  # fmt: skip
+    assert ("Penny Wong", "PER") in pairs and ("Australia", "LOC") in pairs
+    # An organisation named after an office keeps its name.
+    pairs = _pairs("Kementerian Luar Negeri Republik Indonesia menyampaikan belasungkawa.", "id")
+    assert pairs == [("Kementerian Luar Negeri Republik Indonesia", "ORG")]
+
+
 def test_lowercase_indonesian_places() -> None:
     pairs = _pairs(TEXTS[1][0], "id")
     assert ("palu", "LOC") in pairs

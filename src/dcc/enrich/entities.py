@@ -90,6 +90,18 @@ NOT_NAMES = _word_set(
     "november december januari februari maret mei juni juli agustus oktober desember i"
 )
 PLACE_CUES = _word_set("in at near from to into across di ke dari")
+# The words of Indonesian office titles after their head word ("Menteri Luar Negeri", "Duta
+# Besar", "Menko Polhukam"): the CRF, trained on few such titles, often starts a name inside
+# one ("Menteri [Luar Negeri Retno Marsudi]" tagged a place), so they are cut from the front
+# of its spans (_after_titles).
+TITLE_WORDS_ID = _word_set(
+    "luar negeri dalam pertahanan keuangan perdagangan perindustrian kesehatan pendidikan agama "
+    "sosial perhubungan pertanian kehutanan lingkungan hidup hukum ham investasi pariwisata "
+    "energi sumber daya mineral kelautan perikanan ketenagakerjaan koperasi ukm bumn "
+    "sekretaris negara kabinet koordinator bidang politik keamanan perekonomian kemaritiman "
+    "menko polhukam marves pmk besar bicara juru kepala staf kepresidenan perdana utama "
+    "republik indonesia ri luar_biasa berkuasa penuh"
+)
 CONNECTORS = _word_set("of the for and de van von bin binti al")
 _CUE_WORDS = ORG_WORDS | EVT_WORDS | LOC_WORDS
 MAX_NAME_WORDS = 7  # a longer run that names an organisation is taken for a headline's words
@@ -214,7 +226,46 @@ def _model_spans(scanned: ScannedText) -> tuple[list[_Found], list[str]]:
         for s in spans
         if s.type in tag_map
     ]
-    return found, list(models.missing)
+    return _after_titles(found, scanned), list(models.missing)
+
+
+def _after_titles(found: list[_Found], scanned: ScannedText) -> list[_Found]:
+    """CRF spans that open with the words of an office title, or follow one, read as a person.
+
+    "Menteri [Luar Negeri Retno Marsudi]" (a place to the CRF) -> "Retno Marsudi", a person;
+    "Menteri Luar Negeri [Australia Penny Wong]" -> "Australia" (left to the gazetteer) and
+    "Penny Wong", a person. Only spans that a person title precedes or opens are read so.
+    """
+    if all(span.type == "PER" for span in found):
+        return found
+    words = scanned.words
+    gazetteer_ends = {m.first: m.last for m in scanned.matches}
+    kept: list[_Found] = []
+    for span in found:
+        if span.type == "PER":
+            kept.append(span)  # NERGrit's people keep their titles ("Pangeran Singa Brata")
+            continue
+        first = span.first
+        while first < span.last - 1 and _is_office_word(words[first].lower()):
+            first += 1
+        place_end = gazetteer_ends.get(first)
+        if place_end is not None and place_end < span.last:
+            first = place_end  # "Australia Penny Wong": the gazetteer gives "Australia"
+        # The title's head word before the span, or opening it ("Menteri", "Wakil Presiden").
+        head = span.first
+        while head > 0 and words[head - 1].lower() in TITLE_WORDS_ID:
+            head -= 1
+        titled = any(_is_title(words[i].lower()) for i in range(max(head - 1, 0), first))
+        is_name = span.last - first >= 2 and words[first][:1].isupper()
+        if first > span.first and titled and is_name:
+            kept.append(_Found(first, span.last, "PER", span.source, span.score))
+        else:
+            kept.append(span)
+    return kept
+
+
+def _is_office_word(word: str) -> bool:
+    return _is_title_word(word) or word in TITLE_WORDS_ID
 
 
 def _gazetteer_tags(scanned: ScannedText, is_cased: bool) -> dict[int, str]:
