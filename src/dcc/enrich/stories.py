@@ -21,10 +21,12 @@ event (a wrong link no longer takes the story a right one needed), and half the 
 Cost: about 0.12 ms of Python per tweet on a 20,000-tweet stream, plus the title embeddings
 (about 0.03 ms per tweet). It grows as the window fills and postings lengthen, then levels:
 about 0.22 ms per tweet from the 41,000th tweet of one stream on (title embeddings included),
-bounded by MAX_CANDIDATES_PER_TERM and MAX_STORIES. Per language, an inverted index maps each term to the stories whose
-profile holds it, least recently updated first, with the term's weight in that profile, so the
-dot products of an item with its candidate stories add up while reading the index; story norms
-are kept up to date as terms are added. Prefix filtering (see `_candidates`) skips the
+bounded by MAX_CANDIDATES_PER_TERM and MAX_STORIES.
+
+Per language, an inverted index maps each term to the stories whose profile holds it, least
+recently updated first, with the term's weight in that profile, so the dot products of an
+item with its candidate stories add up while reading the index; story norms are kept up to
+date as terms are added. Prefix filtering (see `_candidates`) skips the
 postings of terms too light to decide, and every candidate is scored exactly. Linkable stories
 are indexed by the words of their titles, per language.
 
