@@ -446,6 +446,26 @@ def test_notifications_are_counted_listed_and_marked_read(desk: Desk) -> None:
         assert "Notifications marked read." in page and 'id="unread-count"' not in page
 
 
+def test_notifications_read_in_the_readers_language(desk: Desk) -> None:
+    """Stored once, with their parameters: an Indonesian liaison reads them in Indonesian,
+    an English one in English, and the API keeps the stored English title."""
+    make_user(desk.ctx.engine, "wati", role=Role.LIAISON, agency="bnpb", locale=Locale.ID)
+    incident_id = open_incident(desk)
+    assigned = datetime.now(tz=UTC) - timedelta(minutes=65)
+    two_tasks(desk, incident_id, at=assigned)
+    do_escalation_sweep(desk.ctx.engine, now=assigned + timedelta(minutes=62))
+    with signed_in(desk.ctx, "wati") as (client, _):
+        page = client.get("/tasks").text
+        assert f"Tugas untuk bnpb: Laporan dampak (insiden #{incident_id})" in page
+        assert "Terlambat: Laporan dampak (belum dikonfirmasi 2 menit setelah tenggat" in page
+        assert "Task for bnpb" not in page and "Overdue:" not in page
+        titles = [n["title"] for n in client.get("/api/v1/notifications").json()["notifications"]]
+        assert any(t.startswith("[TLP:") and "Task for bnpb: Laporan dampak" in t for t in titles)
+    with signed_in(desk.ctx, "lia") as (client, _):
+        page = client.get("/tasks").text
+        assert "Overdue: Laporan dampak (not acknowledged 2 min after its acknowledgement" in page
+
+
 def test_escalation_shows_on_the_incident_page(desk: Desk) -> None:
     incident_id = open_incident(desk)
     # High severity: acknowledged within an hour, else up the ladder (bssn -> polhukam).

@@ -30,6 +30,7 @@ from dcc.accounts.records import LOCAL_OPERATOR, TLP
 from dcc.coordination.audit import record_audit
 from dcc.coordination.marking import incident_ref, task_ref
 from dcc.coordination.notify import Recipient, add_notification
+from dcc.coordination.notify_text import NotificationParams
 from dcc.coordination.queries import incident_or_raise, open_tasks_due, task_or_raise
 from dcc.coordination.records import EntryKind, Incident, IncidentRole, NotificationKind, Task
 from dcc.coordination.sla import (
@@ -125,13 +126,15 @@ def _remind(conn: Connection, task: Task, incident: Incident, at: datetime) -> S
     if not changed:
         return None
     minutes = int((task.due_at - at).total_seconds() // 60)
-    title = f"[TLP:{task.tlp}] Due in {minutes} min: {task.title} (incident #{incident.id})"
+    params: NotificationParams = {
+        "tlp": task.tlp, "minutes": minutes, "task": task.title, "incident": incident.id
+    }  # fmt: skip
     for recipient in _assigned(task):
         add_notification(
             conn,
             recipient,
             NotificationKind.DUE,
-            title,
+            params,
             incident_id=incident.id,
             task_id=task.id,
             at=at,
@@ -204,7 +207,10 @@ def _escalate(
             "late_minutes": int((at - late_since(task)).total_seconds() // 60),
         },
     )
-    title = f"[TLP:{task.tlp}] Escalated: {task.title} ({decision.reason}, incident #{incident.id})"
+    params: NotificationParams = {
+        "tlp": task.tlp, "task": task.title, "incident": incident.id,
+        "late_minutes": decision.late_minutes, "unacknowledged": decision.unacknowledged,
+    }  # fmt: skip
     if target is not None:
         recipient = (
             Recipient(agency_id=target.agency_id)
@@ -215,7 +221,7 @@ def _escalate(
             conn,
             recipient,
             NotificationKind.ESCALATION,
-            title,
+            params,
             incident_id=incident.id,
             task_id=task.id,
             entry_id=entry_id,
@@ -227,8 +233,7 @@ def _escalate(
                 conn,
                 assigned,
                 NotificationKind.OVERDUE,
-                f"[TLP:{task.tlp}] Overdue: {task.title} "
-                f"({decision.reason}, incident #{incident.id})",
+                params,
                 incident_id=incident.id,
                 task_id=task.id,
                 entry_id=entry_id,

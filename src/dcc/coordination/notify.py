@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from dcc.alerts.records import Channel, DeliveryStatus
+from dcc.coordination.notify_text import NotificationParams, notification_text
 from dcc.coordination.records import NotificationKind
 from dcc.store.schema import (
     agency_channels,
@@ -39,16 +40,21 @@ def add_notification(
     conn: Connection,
     recipient: Recipient,
     kind: NotificationKind,
-    title: str,
+    params: NotificationParams,
     *,
     incident_id: int,
     at: datetime,
     task_id: int | None = None,
     entry_id: int | None = None,
 ) -> int:
-    """Write the notification and its pending deliveries; its id."""
+    """Write the notification and its pending deliveries; its id.
+
+    `params` fill the sentence of `kind` (notify_text.SENTENCES): stored as they are, for
+    pages to say it in their reader's language, and said in English as the stored title.
+    """
     if (recipient.user_id is None) == (recipient.agency_id is None):
         raise ValueError("a notification goes to exactly one user or one agency")
+    title = notification_text(kind, params)
     notification_id: int = conn.execute(
         insert(notifications)
         .values(
@@ -59,6 +65,7 @@ def add_notification(
             task_id=task_id,
             entry_id=entry_id,
             title=title[:MAX_TITLE],
+            params=dict(params),
             created_at=at,
         )
         .returning(notifications.c.id)

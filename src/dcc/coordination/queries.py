@@ -158,6 +158,7 @@ def row_to_notification(row: Row[Any]) -> Notification:
         title=m["title"],
         created_at=m["created_at"],
         read_at=m["read_at"],
+        params=m["params"],
     )
 
 

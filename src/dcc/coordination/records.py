@@ -231,9 +231,12 @@ class Notification:
     incident_id: int
     task_id: int | None
     entry_id: int | None
-    title: str
+    title: str  # in English (notify_text.notification_text of kind and params)
     created_at: datetime
     read_at: datetime | None
+    # What the title says (notify_text.SENTENCES), for pages to say it in their language;
+    # None for notifications written before migration 0011.
+    params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dcc.coordination.errors import CoordinationError
+from dcc.coordination.notify_text import late_reason
 from dcc.coordination.records import Severity, Task, TaskStatus
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "data" / "sla.toml"
@@ -131,13 +132,20 @@ class Remind:
 
 @dataclass(frozen=True, slots=True)
 class Escalate:
-    """Climb to rung `level` (1-based) of the ladder, whose target is `to`; `reason` in words.
-    `passed` lists the rungs climbed over on the way (a sweep that ran late)."""
+    """Climb to rung `level` (1-based) of the ladder, whose target is `to`, because the task
+    is `late_minutes` past its deadline (its acknowledgement deadline when `unacknowledged`);
+    `reason` says so in English. `passed` lists the rungs climbed over on the way (a sweep
+    that ran late)."""
 
     level: int
     to: Rung
-    reason: str
+    late_minutes: int
+    unacknowledged: bool = False
     passed: tuple[Rung, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return late_reason(self.unacknowledged, self.late_minutes)
 
 
 Decision = Remind | Escalate | None
@@ -159,30 +167,15 @@ def decide(task: Task, policy: SlaPolicy, severity: Severity, now: datetime) -> 
         if due_rung > task.escalation_level:
             step = policy.ladder[due_rung - 1]
             passed = tuple(s.to for s in policy.ladder[task.escalation_level : due_rung - 1])
-            return Escalate(due_rung, step.to, _late_reason(task, since, now), passed)
+            unacknowledged = (
+                task.status is TaskStatus.OPEN
+                and task.ack_due_at <= task.due_at
+                and since == task.ack_due_at
+            )
+            late_minutes = int((now - since).total_seconds() // 60)
+            return Escalate(due_rung, step.to, late_minutes, unacknowledged, passed)
         return None
     level = policy.level(severity)
     if task.reminded_at is None and now >= task.due_at - level.remind_before:
         return Remind()
     return None
-
-
-def _late_reason(task: Task, since: datetime, now: datetime) -> str:
-    late_by = _words(now - since)
-    if (
-        task.status is TaskStatus.OPEN
-        and task.ack_due_at <= task.due_at
-        and since == task.ack_due_at
-    ):
-        return f"not acknowledged {late_by} after its acknowledgement deadline"
-    return f"overdue by {late_by}"
-
-
-def _words(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} days"

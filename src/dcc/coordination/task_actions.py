@@ -24,6 +24,7 @@ from dcc.coordination.audit import record_audit
 from dcc.coordination.errors import CoordinationError
 from dcc.coordination.marking import incident_marking, incident_ref, task_ref
 from dcc.coordination.notify import Recipient, add_notification
+from dcc.coordination.notify_text import NotificationParams
 from dcc.coordination.queries import incident_or_raise, task_or_raise
 from dcc.coordination.records import (
     EntryKind,
@@ -306,9 +307,10 @@ def _give_access(
 def _notify_assignment(
     conn: Connection, task: Task, incident: Incident, entry_id: int, at: datetime
 ) -> None:
-    title = (
-        f"[TLP:{task.tlp}] Task for {task.assigned_agency}: {task.title} (incident #{incident.id})"
-    )
+    params: NotificationParams = {
+        "tlp": task.tlp, "agency": task.assigned_agency, "task": task.title,
+        "incident": incident.id,
+    }  # fmt: skip
     # A RED task is told to its assignee only (RED is for named people).
     is_red = parse_tlp(task.tlp) is TLP.RED
     recipients = [] if is_red else [Recipient(agency_id=task.assigned_agency)]
@@ -319,7 +321,7 @@ def _notify_assignment(
             conn,
             recipient,
             NotificationKind.ASSIGNED,
-            title,
+            params,
             incident_id=incident.id,
             task_id=task.id,
             entry_id=entry_id,

@@ -183,8 +183,12 @@ def _notify_mentions(
             conn,
             Recipient(user_id=row.id),
             NotificationKind.MENTION,
-            f"[TLP:{entry.tlp}] {entry.author_name} mentioned you on incident #{incident.id}: "
-            f"{incident.title}",
+            {
+                "tlp": entry.tlp,
+                "author": entry.author_name,
+                "incident": incident.id,
+                "incident_title": incident.title,
+            },
             incident_id=incident.id,
             task_id=entry.task_id,
             entry_id=entry.id,

@@ -432,9 +432,9 @@ def _read_part(
     if first < last and words[first].lower() == "the" and not taken[first]:
         first += 1  # "the ASEAN Summit" names "ASEAN Summit"
     opens_sentence = first == 0 or words[first - 1] in SENTENCE_END
-    if first < last and opens_sentence and not taken[first]:
-        if words[first].lower() in common_words():
-            first += 1  # "One Boston Marathon bombing suspect is dead"
+    is_common = first < last and not taken[first] and words[first].lower() in common_words()
+    if opens_sentence and is_common:
+        first += 1  # "One Boston Marathon bombing suspect is dead"
     if first >= last:
         return
     if taken.find(1, first, last) == -1:

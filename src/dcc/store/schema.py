@@ -705,7 +705,10 @@ notifications = Table(
     Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
     Column("task_id", BigInteger, ForeignKey("tasks.id")),
     Column("entry_id", BigInteger, ForeignKey("incident_entries.id")),
-    Column("title", Text, nullable=False),
+    Column("title", Text, nullable=False),  # in English, for mail, webhooks and the API
+    # JSON: what the title says, for pages to say it in their language (notify_text.py);
+    # NULL for notifications written before migration 0011.
+    Column("params", JSON),
     Column("created_at", UTCDateTime, nullable=False),
     Column("read_at", UTCDateTime),
     CheckConstraint(

@@ -18,6 +18,7 @@ from dcc.accounts.records import TLP, Permission
 from dcc.context import Context
 from dcc.coordination.incidents import is_editable
 from dcc.coordination.notify import do_mark_notifications_read
+from dcc.coordination.notify_text import notification_text
 from dcc.coordination.queries import (
     MAX_LIST,
     OPEN_TASK_STATUSES,
@@ -29,10 +30,11 @@ from dcc.coordination.queries import (
     list_tasks,
     task_or_raise,
 )
-from dcc.coordination.records import Incident, TaskStatus
+from dcc.coordination.records import Incident, Notification, TaskStatus
 from dcc.coordination.task_actions import do_change_task_status
 from dcc.web.auth import require
 from dcc.web.deps import MAX_ROW_ID, RowId, get_context
+from dcc.web.i18n import gettext
 from dcc.web.incident_display import (
     REFUSALS,
     TaskRow,
@@ -218,4 +220,16 @@ def unread_notifications(request: Request, page_user: PageUser | None) -> int:
     return len(unread)
 
 
+def notification_title(notification: Notification) -> str:
+    """The notification's sentence in the page's language (notify_text); the stored English
+    title for notifications written before they kept their parameters."""
+    if not notification.params:
+        return notification.title
+    try:
+        return notification_text(notification.kind, notification.params, gettext)
+    except (KeyError, TypeError, ValueError):  # parameters of an older sentence
+        return notification.title
+
+
 TEMPLATES.env.globals["unread_notifications"] = unread_notifications
+TEMPLATES.env.filters["notification_title"] = notification_title
