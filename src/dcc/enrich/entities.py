@@ -27,7 +27,9 @@ geo.resolve_geography, which the pipeline calls next on the same text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import cache
 from itertools import compress, count
@@ -138,7 +140,8 @@ def extract_entities(text: str, lang: str) -> tuple[list[Entity], dict[str, Any]
         found = []
     found = _merge_gazetteer(found, scanned)
     if not is_crf_lang:
-        runs, wider = _capitalised_runs(scanned.words, found, english=lang == "en")
+        headline = _title_case_tokens(scanned.words, scanned.folded) if lang == "en" else set()
+        runs, wider = _capitalised_runs(scanned.words, found, headline)
         if wider:  # "Chinese Foreign Ministry" over the demonym "Chinese"
             found = [f for f in found if not any(w.first <= f.first and f.last <= w.last
                                                  for w in wider)] + wider  # fmt: skip
@@ -337,7 +340,7 @@ def _merge_gazetteer(found: list[_Found], scanned: ScannedText) -> list[_Found]:
 
 
 def _capitalised_runs(
-    words: Sequence[str], known: Sequence[_Found], *, english: bool = False
+    words: Sequence[str], known: Sequence[_Found], headline: Set[int] = frozenset()
 ) -> tuple[list[_Found], list[_Found]]:
     """Names read off runs of capitalised words, around the names already `known`.
 
@@ -345,9 +348,10 @@ def _capitalised_runs(
     known names and replace them ("Chinese Foreign Ministry", "ASEAN Summit"). A run holds
     known names ("UN Secretary-General Antonio Guterres", "Indonesian Foreign Minister Retno
     Marsudi"), so it is read in parts: the name after each title is a person, the words
-    before it are read without their titles, and known names are never re-typed. In English,
-    sentences in title case are skipped (HEADLINE_WORDS); other languages capitalise
-    otherwise (a French post quoting "Let It Be" is no headline).
+    before it are read without their titles, and known names are never re-typed. Runs in
+    `headline` (tokens of English sentences in title case, _title_case_tokens) give only their
+    acronyms; other languages capitalise otherwise (a French post quoting "Let It Be" is no
+    headline).
     """
     taken = bytearray(len(words))
     for f in known:
@@ -358,7 +362,6 @@ def _capitalised_runs(
     }
     if not names:
         return [], []
-    headline = _title_case_tokens(words) if english else set()
     found: list[_Found] = []
     wider: list[_Found] = []
     consumed = 0
@@ -470,21 +473,32 @@ def _is_title_word(word: str) -> bool:
     return _is_title(word) or word in TITLE_PARTS
 
 
-def _title_case_tokens(words: Sequence[str]) -> set[int]:
-    """Indices of the tokens of sentences written in title case (see HEADLINE_WORDS)."""
+def _title_case_tokens(words: Sequence[str], folded: Sequence[str]) -> set[int]:
+    """Indices of the tokens of sentences written in title case (see HEADLINE_WORDS).
+
+    `folded` are the casefolded `words` (gazetteer.scan made them). Only the function words
+    are looked at one by one: an article has ~600 tokens and ~60 of those.
+    """
+    function_words = [i for i, word in enumerate(folded) if word in HEADLINE_WORDS]
+    if not any(words[i].istitle() and i and words[i - 1] not in SENTENCE_END
+               for i in function_words):  # fmt: skip
+        return set()  # prose: no function word capitalised inside a sentence
+    ends = [i + 1 for i, word in enumerate(words) if word in SENTENCE_END]
+    starts = [0, *ends]
+    capitalised: Counter[int] = Counter()  # sentence -> function words in title form
+    lowered: set[int] = set()  # sentences with a function word in lower case
+    for i in function_words:
+        sentence = bisect_right(ends, i)
+        if i == starts[sentence]:
+            continue  # a sentence's first word is capitalised anyway
+        if words[i].islower():
+            lowered.add(sentence)
+        elif words[i].istitle():
+            capitalised[sentence] += 1
     inside: set[int] = set()
-    first = 0
-    for end in [i + 1 for i, w in enumerate(words) if w in SENTENCE_END] + [len(words)]:
-        capitalised = lowered = 0
-        for word in words[first + 1 : end]:
-            if word.lower() in HEADLINE_WORDS:
-                if word.islower():
-                    lowered += 1
-                elif word.istitle():
-                    capitalised += 1
-        if capitalised and not lowered:
-            inside.update(range(first, end))
-        first = end
+    for sentence in capitalised.keys() - lowered:
+        end = ends[sentence] if sentence < len(ends) else len(words)
+        inside.update(range(starts[sentence], end))
     return inside
 
 
