@@ -37,13 +37,14 @@ def test_system_entries_in_indonesian_and_english() -> None:
         assert entry_text(assigned).startswith("Tugas #7 “Data pengungsi” diberikan kepada bnpb")
         assert "12.00" in entry_text(assigned)  # 05:00 UTC is noon in Jakarta (WIB)
         assert entry_text(escalated) == (
-            "Tugas #7 belum dikonfirmasi 65 menit setelah tenggatnya: dieskalasi ke polhukam "
-            "(instansi pembina, tingkat 1)"
+            "Tugas #7 belum dikonfirmasi 1 jam 5 menit setelah tenggat konfirmasinya: "
+            "dieskalasi ke polhukam (instansi pembina, tingkat 1)"
         )
         assert entry_text(status) == "Status baru → aktif: gempa"
     with use_locale("en"):
         assert entry_text(status) == "Status new → active: gempa"
-        assert "overdue" not in entry_text(escalated) and "not acknowledged 65 min" in entry_text(
+        assert "overdue" not in entry_text(escalated)
+        assert "not acknowledged 1 h 5 min after its acknowledgement deadline" in entry_text(
             escalated
         )
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from dcc.coordination.notify_text import late_reason
 from dcc.coordination.records import Entry, EntryKind
 from dcc.web.display import label_name
 from dcc.web.i18n import format_datetime, format_number
@@ -113,12 +114,8 @@ def _attachment(data: Mapping[str, Any]) -> str | None:
 def _escalation(data: Mapping[str, Any]) -> str | None:
     if "why" not in data:
         return None
-    minutes = int(data["late_minutes"])
-    late = (
-        _("not acknowledged %(minutes)s min after its deadline")
-        if data["why"] == "unacknowledged"
-        else _("overdue by %(minutes)s min")
-    ) % {"minutes": format_number(minutes)}
+    # Worded as the escalation's notification is (notify_text): "terlambat 2 jam 5 menit".
+    late = late_reason(data["why"] == "unacknowledged", int(data["late_minutes"]), _)
     if not data.get("to"):
         return _("Task #%(id)s %(late)s: nobody left on the escalation ladder to reach") % {
             "id": data["task_id"],
