@@ -40,7 +40,6 @@ from dcc.coordination.sla import (
     SlaPolicy,
     decide,
     is_unacknowledged_late,
-    late_since,
 )
 from dcc.coordination.task_actions import sla_policy
 from dcc.coordination.writing import SYSTEM_ACTOR, add_entry, grant
@@ -204,7 +203,7 @@ def _escalate(
             "to_user": target.username if target is not None else None,
             "reason": decision.reason,
             "why": "unacknowledged" if is_unacknowledged_late(task) else "overdue",
-            "late_minutes": int((at - late_since(task)).total_seconds() // 60),
+            "late_minutes": decision.late_minutes,
         },
     )
     params: NotificationParams = {

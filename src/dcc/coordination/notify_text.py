@@ -23,7 +23,8 @@ NotificationParams = Mapping[str, str | int | bool]  # what fills a sentence (JS
 
 
 def _(message: str) -> str:
-    """Marks a message for extraction; it is translated where it is rendered."""
+    """Marks a message for extraction; it is translated where it is rendered. As a
+    `Translate`, it leaves the English as it is (the default below)."""
     return message
 
 
@@ -57,11 +58,7 @@ DURATIONS = {
 }
 
 
-def _same(message: str) -> str:
-    return message
-
-
-def duration(minutes: int, translate: Translate = _same) -> str:
+def duration(minutes: int, translate: Translate = _) -> str:
     """`minutes` in words: "45 min", "2 h 5 min" (under two days), "3 days"."""
     if minutes < 60:
         return translate(DURATIONS["minutes"]) % {"minutes": minutes}
@@ -73,14 +70,14 @@ def duration(minutes: int, translate: Translate = _same) -> str:
     return translate(DURATIONS["hours"]) % {"hours": hours}
 
 
-def late_reason(unacknowledged: bool, late_minutes: int, translate: Translate = _same) -> str:
+def late_reason(unacknowledged: bool, late_minutes: int, translate: Translate = _) -> str:
     """Why a task escalates: "overdue by 2 h", "not acknowledged 30 min after ..."."""
     late = duration(late_minutes, translate)
     return translate(LATE_REASONS[unacknowledged]) % {"late": late}
 
 
 def notification_text(
-    kind: NotificationKind, params: Mapping[str, Any], translate: Translate = _same
+    kind: NotificationKind, params: Mapping[str, Any], translate: Translate = _
 ) -> str:
     """The notification's sentence; English unless `translate` (a gettext) says otherwise."""
     values = dict(params)

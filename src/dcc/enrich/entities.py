@@ -30,7 +30,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import compress, count
 from operator import itemgetter
@@ -362,8 +362,7 @@ def _capitalised_runs(
     }
     if not names:
         return [], []
-    found: list[_Found] = []
-    wider: list[_Found] = []
+    reader = _RunReader(words, taken)
     consumed = 0
     for i in sorted(names):
         if i < consumed:
@@ -377,77 +376,78 @@ def _capitalised_runs(
             for k in range(i, j):
                 acronym = _typed_run(words, k, k + 1) if words[k].isupper() else None
                 if acronym is not None and not taken[k]:
-                    found.append(acronym)
+                    reader.found.append(acronym)
             continue
         if j == i + 1 and (i == 0 or words[i - 1] in SENTENCE_END):
             continue  # what _typed_run makes of one word opening a sentence: nothing
-        _read_run(words, i, j, taken, found, wider)
-    return found, wider
+        reader.read_run(i, j)
+    return reader.found, reader.wider
 
 
-def _read_run(
-    words: Sequence[str],
-    first: int,
-    last: int,
-    taken: bytearray,
-    found: list[_Found],
-    wider: list[_Found],
-) -> None:
-    """The names of the capitalised run words[first:last] (see _capitalised_runs)."""
-    titles = [k for k in range(first, last) if not taken[k] and _is_title(words[k].lower())]
-    pending = first  # where the words not yet read start
-    for title in titles:
-        if title < pending:
-            continue
-        end = title + 1
-        while end < last and not taken[end] and not _is_title(words[end].lower()):
-            end += 1
-        if end == title + 1:
-            continue  # a known name or nothing follows the title: no person here
-        # The title's own words ("Foreign Minister") are no name; what precedes them may be.
-        block = title
-        while block > pending and not taken[block - 1] and _is_title_word(words[block - 1].lower()):
-            block -= 1
-        _read_part(words, pending, block, taken, found, wider)
-        person = _typed_run(words, title, end)  # the title types it a person
-        if person is not None:
-            found.append(person)
-        pending = end
-    _read_part(words, pending, last, taken, found, wider)
+@dataclass(slots=True)
+class _RunReader:
+    """Reads runs of capitalised `words` around the `taken` tokens (known names), adding the
+    names it finds to `found` and the institutions that hold known names to `wider`."""
 
+    words: Sequence[str]
+    taken: bytearray
+    found: list[_Found] = field(default_factory=list)
+    wider: list[_Found] = field(default_factory=list)
 
-def _read_part(
-    words: Sequence[str],
-    first: int,
-    last: int,
-    taken: bytearray,
-    found: list[_Found],
-    wider: list[_Found],
-) -> None:
-    """A run without a person title: typed by _typed_run, or, around known names, one
-    organisation or event that holds them, or nothing.
+    def read_run(self, first: int, last: int) -> None:
+        """The names of the capitalised run words[first:last] (see _capitalised_runs)."""
+        words, taken = self.words, self.taken
+        titles = [k for k in range(first, last) if not taken[k] and _is_title(words[k].lower())]
+        pending = first  # where the words not yet read start
+        for title in titles:
+            if title < pending:
+                continue
+            end = title + 1
+            while end < last and not taken[end] and not _is_title(words[end].lower()):
+                end += 1
+            if end == title + 1:
+                continue  # a known name or nothing follows the title: no person here
+            # The title's own words ("Foreign Minister") are no name; what precedes may be.
+            block = title
+            while (
+                block > pending and not taken[block - 1]
+                and _is_title_word(words[block - 1].lower())
+            ):  # fmt: skip
+                block -= 1
+            self.read_part(pending, block)
+            person = _typed_run(words, title, end)  # the title types it a person
+            if person is not None:
+                self.found.append(person)
+            pending = end
+        self.read_part(pending, last)
 
-    Why nothing: the other words of a run around a known name, cut off from it, are fragments
-    of a longer name ("Boston Marathon" gave "Marathon"; "Santiago de Compostela" gave "de
-    Compostela") or of a headline ("FBI Releases Images" gave "Releases Images"). Measured on
-    6,000 bench tweets while this was built, such fragments made most of the changed entities.
-    """
-    if first < last and words[first].lower() == "the" and not taken[first]:
-        first += 1  # "the ASEAN Summit" names "ASEAN Summit"
-    opens_sentence = first == 0 or words[first - 1] in SENTENCE_END
-    is_common = first < last and not taken[first] and words[first].lower() in common_words()
-    if opens_sentence and is_common:
-        first += 1  # "One Boston Marathon bombing suspect is dead"
-    if first >= last:
-        return
-    if taken.find(1, first, last) == -1:
-        run = _typed_run(words, first, last)
-        if run is not None:
-            found.append(run)
-        return
-    kind = _institution_kind([w.lower() for w in words[first:last]])
-    if kind is not None and last - first <= MAX_NAME_WORDS:
-        wider.append(_Found(first, last, kind, "heuristic", 0.5))
+    def read_part(self, first: int, last: int) -> None:
+        """A run without a person title: typed by _typed_run, or, around known names, one
+        organisation or event that holds them, or nothing.
+
+        Why nothing: the other words of a run around a known name, cut off from it, are
+        fragments of a longer name ("Boston Marathon" gave "Marathon"; "Santiago de
+        Compostela" gave "de Compostela") or of a headline ("FBI Releases Images" gave
+        "Releases Images"). Measured on 6,000 bench tweets while this was built, such
+        fragments made most of the changed entities.
+        """
+        words, taken = self.words, self.taken
+        if first < last and words[first].lower() == "the" and not taken[first]:
+            first += 1  # "the ASEAN Summit" names "ASEAN Summit"
+        opens_sentence = first == 0 or words[first - 1] in SENTENCE_END
+        is_common = first < last and not taken[first] and words[first].lower() in common_words()
+        if opens_sentence and is_common:
+            first += 1  # "One Boston Marathon bombing suspect is dead"
+        if first >= last:
+            return
+        if taken.find(1, first, last) == -1:
+            run = _typed_run(words, first, last)
+            if run is not None:
+                self.found.append(run)
+            return
+        kind = _institution_kind([w.lower() for w in words[first:last]])
+        if kind is not None and last - first <= MAX_NAME_WORDS:
+            self.wider.append(_Found(first, last, kind, "heuristic", 0.5))
 
 
 def _institution_kind(lowered: Sequence[str]) -> str | None:
