@@ -25,7 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import articles, load_sentences
 
-from dcc.enrich import pipeline, stories
+from dcc.enrich import pipeline
+from dcc.enrich.encoder import default_embedder
 from dcc.enrich.parallel import _warm_up
 from dcc.enrich.pipeline import Document, Enricher, analyse_batch
 from dcc.enrich.stream import BATCH_SIZE
@@ -89,7 +90,7 @@ def main() -> None:
     sentences, origin = load_sentences()
     print(f"corpus: {origin}")
     _warm_up()  # as each worker starts (models, garbage collector)
-    stories.default_embedder()  # as the main process loads it (parallel.py)
+    default_embedder()  # as the main process loads it (parallel.py)
     for name in STAGES:
         setattr(pipeline, name, timed(name, getattr(pipeline, name)))
     Enricher._near = timed("near_duplicates", Enricher._near)  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,10 @@ from dcc.enrich.textclf import LinearTextClassifier, train_linear
 from dcc.enrich.wordvectors import (
     BLEND_KEY,
     HEAD_FILE,
+    OPINION_HEAD_FILE,
+    OPINION_KEY,
     BlendedClassifier,
+    SecondOpinion,
     VectorHead,
     WordVectors,
     batch_forms,
@@ -95,6 +99,58 @@ def test_head_labels_must_match_the_ngram_model() -> None:
     head = VectorHead(["a", "b"], np.zeros((2, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="labels"):
         BlendedClassifier(ngrams, head, table(), 0.5)
+
+
+def _sentence_vectors(texts: Sequence[str]) -> np.ndarray:
+    # A stand-in sentence space for these unit tests: "good" texts one way, others the other.
+    return np.array([[1.0, 0.0] if "good" in t else [0.0, 1.0] for t in texts], np.float32)
+
+
+def _opinion(share: float = 0.5, max_chars: int = 40) -> SecondOpinion:
+    head = VectorHead(["negative", "positive"], np.array([[-4, 4], [4, -4]]), np.zeros(2))
+    return SecondOpinion(head, share, 0.6, max_chars, embed=_sentence_vectors)
+
+
+def test_the_second_opinion_is_asked_only_of_unsure_short_texts() -> None:
+    blended = np.array([[0.55, 0.45], [0.9, 0.1], [0.5, 0.5], [0.52, 0.48]])
+    texts = ["not good at all?", "bad", "good " * 20, "  "]
+    # Row 1 is sure; row 2 is longer than max_chars; row 3 has no text to read.
+    assert _opinion().rows_to_ask(blended, texts) == [0]
+
+
+def test_the_second_opinion_counts_for_its_share_of_the_asked_rows() -> None:
+    blended = np.array([[0.55, 0.45], [0.9, 0.1]])
+    revised, asked = _opinion(share=0.5).revise(blended, ["good enough", "bad"])
+    assert set(asked) == {0} and asked[0][1] > 0.99  # the head reads "good" as positive
+    assert np.allclose(revised[0], 0.5 * asked[0] + 0.5 * blended[0])
+    assert revised[0].argmax() == 1  # the opinion turned the unsure row
+    assert np.array_equal(revised[1], blended[1])
+    assert blended[0, 0] == 0.55  # the caller's scores are left as they were
+
+
+def test_a_saved_blend_keeps_its_second_opinion(tmp_path: Path) -> None:
+    blend = _blend(tmp_path, 0.5)
+    head = VectorHead(blend.labels, np.array([[4, -4], [-4, 4]]), np.zeros(2))
+    blend.opinion = SecondOpinion(head, 0.7, 0.45, 600)
+    blend.ngrams.meta[BLEND_KEY] = {"ngram_share": 0.5, OPINION_KEY: blend.opinion.settings()}
+    table().save(tmp_path / "word_vectors", {"command": "test"})
+    blend.save(tmp_path / "sentiment_xx")
+    loaded = load_classifier(tmp_path / "sentiment_xx")
+    assert isinstance(loaded, BlendedClassifier) and loaded.opinion is not None
+    assert loaded.opinion.settings() == {"share": 0.7, "below": 0.45, "max_chars": 600}
+    assert np.array_equal(loaded.opinion.head.coef, head.coef)
+    blend.opinion = None  # saved again without one: its file goes, and so does the opinion
+    blend.ngrams.meta[BLEND_KEY] = {"ngram_share": 0.5}
+    blend.save(tmp_path / "sentiment_xx")
+    assert not (tmp_path / "sentiment_xx" / OPINION_HEAD_FILE).exists()
+    reloaded = load_classifier(tmp_path / "sentiment_xx")
+    assert isinstance(reloaded, BlendedClassifier) and reloaded.opinion is None
+
+
+def test_second_opinion_settings_are_checked() -> None:
+    head = VectorHead(["a", "b"], np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="out of"):
+        SecondOpinion(head, 0.0, 0.45, 600)
 
 
 # --- the shipped models ---------------------------------------------------------------------
@@ -185,3 +241,26 @@ def test_shares_must_blend() -> None:
         BlendedClassifier(blend.ngrams, blend.head, table(), 0.7, lexicon, 0.4)
     with pytest.raises(ValueError, match="do not blend"):
         BlendedClassifier(blend.ngrams, blend.head, table(), 0.5, None, 0.3)
+
+
+def test_the_english_model_asks_the_sentence_encoder_only_when_unsure() -> None:
+    english = load_sentiment_model("sentiment_en")
+    assert isinstance(english, BlendedClassifier) and english.opinion is not None
+    texts = [
+        "The embassy staff were wonderful and helpful.",  # the blend is sure: 0.64
+        # Unsure (0.41 negative from the words): the encoder reads the "but ... tried".
+        "The new airport opened last week; the queue was long but the staff tried their best.",
+    ]
+    (_, sure), (label, asked) = classify_sentiments(texts, ["en", "en"], affect_features(texts))
+    assert "sentence_encoder" not in sure
+    opinion = asked["sentence_encoder"]
+    assert opinion["share"] == english.opinion.share and 0 <= opinion["probability"] <= 1
+    assert "below 0.45" in opinion["reason"]
+    # The label is the revised one: the blend alone would have said otherwise or been unsure.
+    blended = english.probabilities(affect_features([texts[1]], english.spec))[0]
+    assert blended.max() < english.opinion.below
+    assert label.score == pytest.approx(
+        english.opinion.share * opinion["probability"]
+        + (1 - english.opinion.share) * blended[english.labels.index(label.label)],
+        abs=1e-4,
+    )

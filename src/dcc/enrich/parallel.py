@@ -26,6 +26,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from dcc.enrich.geo import load_town_table
 from dcc.enrich.labels import Enrichment
 from dcc.enrich.pipeline import Document, Enricher, analyse_batch
+from dcc.enrich.sentiment import load_second_opinions
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def _warm_up() -> None:
     """Load every model in a new worker, so its first real batch is not slow."""
     analyse_batch([Document(id=f"warm-up-{i}", text=text) for i, text in enumerate(WARM_UP_TEXTS)])
     load_town_table()  # read on demand otherwise, which these texts do not make
+    load_second_opinions()  # likewise: only a text a sentiment blend is unsure of asks
     # The models live as long as the worker: frozen, the collector no longer walks their
     # hundreds of thousands of objects (about 10% of a worker's time on tweets before).
     gc.freeze()
@@ -78,9 +80,9 @@ def _warm_up() -> None:
 
 
 def _load_story_embedder() -> None:
-    """Load the model `connect` uses in this process (see stories.default_embedder)."""
+    """Load the model `connect` uses in this process (see encoder.default_embedder)."""
     try:
-        from dcc.enrich.stories import default_embedder
+        from dcc.enrich.encoder import default_embedder
 
         default_embedder()
     except Exception as exc:  # the stories stage reports it on first use

