@@ -113,9 +113,22 @@ def _opinion(share: float = 0.5, max_chars: int = 40) -> SecondOpinion:
 
 def test_the_second_opinion_is_asked_only_of_unsure_short_texts() -> None:
     blended = np.array([[0.55, 0.45], [0.9, 0.1], [0.5, 0.5], [0.52, 0.48]])
-    texts = ["not good at all?", "bad", "good " * 20, "  "]
+    prose = ["not good at all?", "bad", "good " * 20, ""]
     # Row 1 is sure; row 2 is longer than max_chars; row 3 has no text to read.
-    assert _opinion().rows_to_ask(blended, texts) == [0]
+    assert _opinion().rows_to_ask(blended, prose) == [0]
+
+
+def test_the_second_opinion_reads_the_text_without_links_and_mentions() -> None:
+    read: list[str] = []
+
+    def recording(texts: Sequence[str]) -> np.ndarray:
+        read.extend(texts)
+        return _sentence_vectors(texts)
+
+    opinion = SecondOpinion(_opinion().head, 0.5, 0.6, 40, embed=recording)
+    tweet = "RT @kbri: good news http://t.co/" + "x" * 40  # too long only with its link
+    _, asked = opinion.revise(np.array([[0.5, 0.5], [0.5, 0.5]]), [tweet, "@a http://t.co/b"])
+    assert read == ["good news"] and list(asked) == [0]
 
 
 def test_the_second_opinion_counts_for_its_share_of_the_asked_rows() -> None:

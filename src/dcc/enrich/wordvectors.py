@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from dcc.enrich.affect_text import NEGATION_PREFIX  # a negated word's vector is its own
-from dcc.enrich.encoder import Embedder, default_embedder
+from dcc.enrich.encoder import Embedder, default_embedder, readable
 from dcc.enrich.lexicon import LexiconHead, Reading, read_forms, strongest_rated_words
 from dcc.enrich.modelio import load_arrays, model_dir, save_arrays, save_json
 from dcc.enrich.ngrams import FeatureSpec, NgramBatch
@@ -201,23 +201,20 @@ class SecondOpinion:
         self.max_chars = max_chars
         self._embed = embed  # None: the process's shared encoder, loaded on first use
 
-    def rows_to_ask(self, blended: NDArray[np.float64], texts: Sequence[str]) -> list[int]:
-        """The rows of `blended` (scores of `texts`) whose text the encoder should read."""
+    def rows_to_ask(self, blended: NDArray[np.float64], prose: Sequence[str]) -> list[int]:
+        """The rows of `blended` whose text (`prose`: `encoder.readable`) the encoder reads."""
         unsure = (blended.max(axis=1) < self.below).tolist()
-        return [
-            k
-            for k, text in enumerate(texts)
-            if unsure[k] and len(text) <= self.max_chars and text.strip()
-        ]
+        return [k for k, text in enumerate(prose) if unsure[k] and 0 < len(text) <= self.max_chars]
 
     def revise(
         self, blended: NDArray[np.float64], texts: Sequence[str]
     ) -> tuple[NDArray[np.float64], dict[int, NDArray[np.float64]]]:
         """`blended` with the asked rows mixed with the encoder's, and those rows' opinions."""
-        asked = self.rows_to_ask(blended, texts)
+        prose = [readable(text) for text in texts]
+        asked = self.rows_to_ask(blended, prose)
         if not asked:
             return blended, {}
-        opinions = self.head.probabilities(self.load()([texts[k] for k in asked]))
+        opinions = self.head.probabilities(self.load()([prose[k] for k in asked]))
         revised = blended.copy()
         revised[asked] = self.share * opinions + (1 - self.share) * blended[asked]
         return revised, dict(zip(asked, opinions, strict=True))

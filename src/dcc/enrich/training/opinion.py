@@ -4,13 +4,14 @@
 English has 500 labelled rows: its n-grams, static word vectors and valence lexicon reach
 0.838 macro-F1 cross-validated on NusaX-en train. The multilingual Universal Sentence Encoder,
 with a logistic regression trained on SmSA, NusaX-id and NusaX-en (languages share its space),
-reads word order and context those voices miss, but at ~1.7 ms a tweet it cannot read every
+reads word order and context those voices miss, but at ~1.2 ms a tweet it cannot read every
 English text (DESIGN §6: about 1 ms a tweet for the whole pipeline). So it is asked only where
 the blend's top probability is below ASK_BELOW, on texts of at most MAX_CHARS.
 
 ASK_BELOW is a cost setting, not a tuned one. Measured on 20,000 English CrisisLex tweets with
 the shipped blend: 12% fall below 0.45, 26% below 0.5, 45% below 0.55; on 2 cores the
-pipeline affords the first (bench/enrich.py), while cross-validation would have preferred 0.5.
+pipeline affords the first (bench/enrich.py), while cross-validation would have preferred 0.5
+(0.863). Gating on the margin between the two best labels asks more tweets for the same gain.
 The share and C are chosen by cross-validation on TRAIN (the same folds as the blend, with the
 held rows' translations kept from the encoder head as from the vector head); the opinion is
 kept only where it beats the blend alone.
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dcc.enrich.encoder import readable
 from dcc.enrich.training.affect_data import Corpus, macro_f1
 from dcc.enrich.training.wordvectors import Blend, cross_validation_folds, use_embedder
 from dcc.enrich.wordvectors import SecondOpinion, VectorHead
@@ -52,10 +54,14 @@ def choose_opinion(
     if blend.held_out is None or blend.head is None:
         return None, {"reason": "no blend to revise"}
     whole = head_rows([])
-    vectors = _embedded(list(dict.fromkeys(whole.texts + corpus.texts)), embed or use_embedder())
+    prose = list(dict.fromkeys(readable(text) for text in whole.texts + corpus.texts))
+    vectors = dict(zip(prose, (embed or use_embedder())(prose), strict=True))
 
-    def lookup(texts: Sequence[str]) -> NDArray[np.float32]:
+    def lookup(texts: Sequence[str]) -> NDArray[np.float32]:  # of readable texts
         return np.stack([vectors[text] for text in texts])
+
+    def embedded(texts: Sequence[str]) -> NDArray[np.float32]:
+        return lookup([readable(text) for text in texts])
 
     labels = blend.labels
     without = macro_f1(corpus.labels, [labels[i] for i in blend.held_out.argmax(axis=1)])
@@ -65,7 +71,7 @@ def choose_opinion(
         revised = {share: blend.held_out.copy() for share in SHARES}
         for _, held_rows in cross_validation_folds(corpus):
             seen = head_rows(held_rows.tolist())
-            head = fit_encoder_head(lookup(seen.texts), seen.labels, c, labels)
+            head = fit_encoder_head(embedded(seen.texts), seen.labels, c, labels)
             held_texts = [corpus.texts[i] for i in held_rows]
             for share in SHARES:
                 opinion = SecondOpinion(head, share, ASK_BELOW, MAX_CHARS, embed=lookup)
@@ -79,7 +85,7 @@ def choose_opinion(
     found, share, c = best
     if not share:
         return None, record | {"reason": "no share improved the blend"}
-    head = fit_encoder_head(lookup(whole.texts), whole.labels, c, labels)
+    head = fit_encoder_head(embedded(whole.texts), whole.labels, c, labels)
     return SecondOpinion(head, share, ASK_BELOW, MAX_CHARS), record | {"c": c}
 
 
@@ -93,7 +99,3 @@ def fit_encoder_head(
     model.fit(vectors, list(labels))
     rows = [list(model.classes_).index(label) for label in order]
     return VectorHead(list(order), model.coef_[rows], model.intercept_[rows])
-
-
-def _embedded(texts: list[str], embed: Embed) -> dict[str, NDArray[np.float32]]:
-    return dict(zip(texts, embed(texts), strict=True))

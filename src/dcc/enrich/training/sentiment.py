@@ -16,7 +16,7 @@ Measured (`dcc eval sentiment`; baseline = TF-IDF + logistic regression, same tr
 (* trained on that language's own 500 train rows.) English blends n-grams, word vectors and
 VADER's valence lexicon (0.8304; 0.8134 without the lexicon, 0.7644 with n-grams alone), and
 asks the sentence encoder for a second opinion where that blend is unsure (training/opinion.py:
-cross-validated 0.838 -> 0.853 on NusaX-en train). A
+cross-validated 0.838 -> 0.854 on NusaX-en train). A
 low-confidence neutral would score about 0.2 on Javanese/Sundanese, so regional languages
 borrow the Indonesian model.
 """

