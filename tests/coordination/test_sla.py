@@ -58,6 +58,17 @@ def test_an_unacknowledged_task_escalates_after_its_acknowledgement_deadline() -
     assert "not acknowledged" in step.reason
 
 
+def test_a_task_due_to_be_acknowledged_and_done_at_once_is_late_for_its_acknowledgement() -> None:
+    task = _task()
+    task = dataclasses.replace(task, ack_due_at=task.due_at)
+    step = decide(task, POLICY, Severity.HIGH, task.due_at + timedelta(minutes=5))
+    assert isinstance(step, Escalate) and step.unacknowledged
+    assert step.reason == "not acknowledged 5 min after its acknowledgement deadline"
+    done_late = dataclasses.replace(task, status=TaskStatus.ACKNOWLEDGED, acknowledged_at=T0)
+    late = decide(done_late, POLICY, Severity.HIGH, task.due_at + timedelta(minutes=5))
+    assert isinstance(late, Escalate) and not late.unacknowledged
+
+
 def test_an_acknowledged_task_is_reminded_then_escalated_rung_by_rung() -> None:
     task = _task(status=TaskStatus.ACKNOWLEDGED, acknowledged_at=T0)
     due = task.due_at

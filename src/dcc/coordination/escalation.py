@@ -39,7 +39,6 @@ from dcc.coordination.sla import (
     Rung,
     SlaPolicy,
     decide,
-    is_unacknowledged_late,
 )
 from dcc.coordination.task_actions import sla_policy
 from dcc.coordination.writing import SYSTEM_ACTOR, add_entry, grant
@@ -202,7 +201,7 @@ def _escalate(
             "to_agency": target.agency_id if target is not None else None,
             "to_user": target.username if target is not None else None,
             "reason": decision.reason,
-            "why": "unacknowledged" if is_unacknowledged_late(task) else "overdue",
+            "why": "unacknowledged" if decision.unacknowledged else "overdue",
             "late_minutes": decision.late_minutes,
         },
     )

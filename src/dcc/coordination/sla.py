@@ -117,8 +117,9 @@ def late_since(task: Task) -> datetime:
 
 def is_unacknowledged_late(task: Task) -> bool:
     """Whether the task is (or will be) late for want of an acknowledgement, rather than of
-    being done."""
-    return task.status is TaskStatus.OPEN and task.ack_due_at < task.due_at
+    being done: still open and due to be acknowledged no later than done (when both fall at
+    once, the missing acknowledgement is the first thing wrong)."""
+    return task.status is TaskStatus.OPEN and task.ack_due_at <= task.due_at
 
 
 def is_overdue(task: Task, now: datetime) -> bool:
@@ -167,13 +168,8 @@ def decide(task: Task, policy: SlaPolicy, severity: Severity, now: datetime) -> 
         if due_rung > task.escalation_level:
             step = policy.ladder[due_rung - 1]
             passed = tuple(s.to for s in policy.ladder[task.escalation_level : due_rung - 1])
-            unacknowledged = (
-                task.status is TaskStatus.OPEN
-                and task.ack_due_at <= task.due_at
-                and since == task.ack_due_at
-            )
             late_minutes = int((now - since).total_seconds() // 60)
-            return Escalate(due_rung, step.to, late_minutes, unacknowledged, passed)
+            return Escalate(due_rung, step.to, late_minutes, is_unacknowledged_late(task), passed)
         return None
     level = policy.level(severity)
     if task.reminded_at is None and now >= task.due_at - level.remind_before:

@@ -43,7 +43,7 @@ def load_sentiment_model(name: str) -> LinearTextClassifier | BlendedClassifier:
 
 def load_second_opinions() -> None:
     """Load the sentence encoder now if a sentiment model asks it (wordvectors.SecondOpinion),
-    rather than on the first text it is asked about (2-3 s)."""
+    rather than on the first text it is asked about (about a second)."""
     for name in MODEL_FOR_LANG.values():
         model = load_sentiment_model(name)
         if isinstance(model, BlendedClassifier) and model.opinion is not None:

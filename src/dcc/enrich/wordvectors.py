@@ -20,8 +20,8 @@ analysed text), so callers need not change; `why` keeps the n-gram evidence and 
 
 A blend may also carry a `SecondOpinion` (English sentiment): where its top probability is low,
 the sentence encoder itself (dcc.enrich.encoder) reads the raw text, and a logistic regression
-over that embedding is mixed in. Asked for about one English tweet in eight, it costs the
-pipeline a few percent and brings what static vectors miss (word order, context).
+over that embedding is mixed in. Asked for about one English tweet in eight, it brings what
+static vectors miss (word order, context) for about a fifth more CPU on English tweets.
 """
 
 from __future__ import annotations
@@ -180,9 +180,10 @@ class SecondOpinion:
     A text is asked about when the blend's top probability is below `below` and it is at most
     `max_chars` long: the encoder's cost grows with length, and a long document gives the
     word-level voices enough words (`training/opinion.py` measured both on held-out rows).
-    Its probabilities then count for `share`. Only the raw text will do: the encoder was
-    trained on natural sentences, and read the lower-cased, negation-marked forms the n-grams
-    see it lost 0.03 macro-F1 (cross-validated on NusaX-en).
+    Its probabilities then count for `share`. It reads the text as written (less links and
+    mentions: `encoder.readable`): it was trained on natural sentences, and given the
+    lower-cased, negation-marked forms the n-grams see it lost 0.03 macro-F1 (cross-validated
+    on NusaX-en).
     """
 
     def __init__(
@@ -334,6 +335,8 @@ class BlendedClassifier:
         return self.opinion.revise(blended, originals)
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """The word-level blend's label of each prepared text (the second opinion needs the
+        raw texts: `decided_probabilities`)."""
         probabilities = self.probabilities(self.featurise(texts))
         best = probabilities.argmax(axis=1)
         return [(self.labels[i], float(probabilities[row, i])) for row, i in enumerate(best)]
