@@ -183,7 +183,9 @@ class SecondOpinion:
     Its probabilities then count for `share`. It reads the text as written (less links and
     mentions: `encoder.readable`): it was trained on natural sentences, and given the
     lower-cased, negation-marked forms the n-grams see it lost 0.03 macro-F1 (cross-validated
-    on NusaX-en).
+    on NusaX-en). The encoder reads the asked texts of a batch together, and its matrix
+    products round differently with other neighbours: an asked text's probabilities can move
+    by ~1e-7 from one batching to another (stored scores have four decimals).
     """
 
     def __init__(
