@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from dcc.app import create_app
 from dcc.context import open_context
+from dcc.ingest.source_config import read_sources_file
+from dcc.records import SourceAuth
 from dcc.settings import Settings
 from web_helpers import bearer, make_user, sign_in_by_form
 
@@ -90,6 +92,19 @@ def test_sources_add_list_remove_keeps_file_in_step(home: Path) -> None:
     assert health[0]["source"] == "jakpost" and health[0]["last_success_at"] is None
     assert dcc("sources", "remove", "jakpost", home=home).returncode == 0
     assert "jakpost" not in (home / "sources.toml").read_text()
+
+
+def test_a_private_source_is_added_with_where_its_secret_is(home: Path) -> None:
+    dcc("init", "--no-sources", home=home)
+    auth = ("--auth", "header", "--secret-env", "DCC_SECRET_WIRE", "--auth-header", "X-Api-Key")
+    added = dcc("sources", "add", "wire", "https://wire.example/rss", *auth, home=home)
+    assert added.returncode == 0, added.stderr
+    written = read_sources_file(home / "sources.toml")
+    assert written[0].auth == SourceAuth("header", "DCC_SECRET_WIRE", "X-Api-Key")
+    plain = dcc("sources", "add", "leaky", "http://wire.example/rss", "--auth", "bearer",
+                "--secret-env", "DCC_SECRET_WIRE", home=home)  # fmt: skip
+    assert plain.returncode == 2 and "only over https" in plain.stderr
+    assert "leaky" not in (home / "sources.toml").read_text()
 
 
 def test_real_data_ingest_is_searchable_and_idempotent(home: Path, shared_data: Path) -> None:

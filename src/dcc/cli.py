@@ -519,6 +519,16 @@ def sources_add(
     interval: Annotated[int, typer.Option(help="Seconds between fetches.")] = 900,
     mapping: Annotated[list[str] | None, typer.Option("--map", help="CSV field=column.")] = None,
     allow_private: Annotated[bool, typer.Option(help="May fetch a private address.")] = False,
+    auth: Annotated[
+        str | None, typer.Option(help="A private source's auth scheme: bearer, basic or header.")
+    ] = None,
+    secret_env: Annotated[
+        str | None,
+        typer.Option(help="The environment variable holding its secret (never the secret)."),
+    ] = None,
+    auth_header: Annotated[
+        str | None, typer.Option(help='The header carrying the secret ("header" scheme).')
+    ] = None,
 ) -> None:
     """Add a source (to the database and the sources file)."""
     data: dict[str, Any] = {
@@ -535,6 +545,10 @@ def sources_add(
         data["lang"] = lang
     if country:
         data["country"] = country.upper()
+    if auth or secret_env or auth_header:
+        data["auth"] = {"scheme": auth or "", "secret_env": secret_env or ""}
+        if auth_header:
+            data["auth"]["header"] = auth_header
     try:
         definition = source_from_mapping(data, where="source")
         if url.startswith(("http://", "https://")):

@@ -71,6 +71,20 @@ class ParseProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceAuth:
+    """How a private source proves who is asking: `scheme` "bearer" (Authorization: Bearer),
+    "basic" (the secret is "user:password") or "header" (the secret is `header`'s value).
+
+    The secret itself is never stored: `secret_env` names the environment variable that holds
+    it on the machines that fetch (dcc.ingest.source_auth).
+    """
+
+    scheme: str
+    secret_env: str
+    header: str = "Authorization"
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """A place DCC reads from: a URL polled on a schedule, or a local file or folder."""
 
@@ -87,6 +101,7 @@ class Source:
     # CSV column mapping: DCC field -> column name (id, text, title, author, published_at, url,
     # lang, lat, lon). JSONL needs none.
     mapping: Mapping[str, str] = field(default_factory=dict)
+    auth: SourceAuth | None = None  # a private (subscription, partner) source's credentials
 
 
 @dataclass(frozen=True, slots=True)

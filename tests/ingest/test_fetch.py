@@ -44,6 +44,8 @@ class ServerState:
 
     hits: Counter[str] = field(default_factory=Counter)
     host_headers: list[str] = field(default_factory=list)
+    # (path, Authorization, X-Api-Key) of each request to /private
+    credentials_seen: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     stamps: list[float] = field(default_factory=list)
     huge_sent: int = 0
     is_huge_aborted: bool = False
@@ -111,6 +113,16 @@ def make_handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             state.release.wait(timeout=5)
             with contextlib.suppress(OSError):  # the client gave up long ago
                 self.reply(200, b"late")
+
+        def route_private(self, query: dict[str, str]) -> None:
+            state.credentials_seen.append(
+                (self.headers.get("Host", ""), self.headers.get("Authorization"),
+                 self.headers.get("X-Api-Key"))
+            )  # fmt: skip
+            if self.headers.get("Authorization") == "Bearer t0ken":
+                self.reply(200, FEED, Content_Type="application/rss+xml")
+            else:
+                self.reply(401, b"who are you?")
 
         def route_redirect(self, query: dict[str, str]) -> None:
             self.reply(302, Location=query["to"])
@@ -291,6 +303,33 @@ async def test_relative_redirects_are_followed(server: Server, make_fetcher):
     result = await make_fetcher().fetch(server.url("/redirect?to=/feed"), allow_private=True)
     assert result.final_url == server.url("/feed")
     assert result.content == FEED
+
+
+BEARER = {"Authorization": "Bearer t0ken"}
+
+
+async def test_credentials_reach_the_source_and_its_own_origin(server: Server, make_fetcher):
+    fetcher = make_fetcher()
+    result = await fetcher.fetch(server.url("/private"), allow_private=True, credentials=BEARER)
+    assert result.content == FEED
+    # A redirect within the origin keeps them.
+    moved = server.url("/redirect?to=/private")
+    assert (await fetcher.fetch(moved, allow_private=True, credentials=BEARER)).content == FEED
+    assert [auth for _, auth, _ in server.state.credentials_seen] == ["Bearer t0ken"] * 2
+    # Without them the server says who-are-you, and the error shows no header.
+    with pytest.raises(SourceError, match="HTTP 401"):
+        await fetcher.fetch(server.url("/private"), allow_private=True)
+
+
+async def test_a_redirect_to_another_origin_goes_without_credentials(server: Server, make_fetcher):
+    fetcher = make_fetcher(fetch_allowed_private=["127.0.0.1/32", "localhost"])
+    elsewhere = server.url("/private", host="localhost")  # another host: another origin
+    with pytest.raises(SourceError, match="HTTP 401"):
+        await fetcher.fetch(
+            server.url(f"/redirect?to={elsewhere}"),
+            credentials=BEARER | {"X-Api-Key": "k3y"},
+        )
+    assert server.state.credentials_seen == [(f"localhost:{server.port}", None, None)]
 
 
 async def test_redirect_loops_stop(server: Server, make_fetcher):

@@ -12,7 +12,7 @@ from dcc.ingest.source_config import (
     source_from_mapping,
     write_sources_file,
 )
-from dcc.records import Source, SourceKind
+from dcc.records import Source, SourceAuth, SourceKind
 from dcc.settings import DEFAULT_SOURCES_FILE
 
 
@@ -62,6 +62,13 @@ def test_round_trip(tmp_path: Path) -> None:
             mapping={"id": "tweet id", "text": "tweet"},
         ),
         Source(id="b", kind=SourceKind.RSS, url="https://b.example/rss", name="b"),
+        Source(
+            id="c",
+            kind=SourceKind.RSS,
+            url="https://c.example/premium/rss",
+            name="c",
+            auth=SourceAuth(scheme="header", secret_env="DCC_SECRET_C", header="X-Api-Key"),
+        ),
     ]
     path = tmp_path / "s.toml"
     write_sources_file(path, sources)

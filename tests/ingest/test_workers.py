@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -18,7 +19,7 @@ from dcc.ingest.fetch import Fetcher
 from dcc.ingest.workers import TOPIC_FETCH_SOURCE, IngestWorkers
 from dcc.jobs.base import TOPIC_PROCESS_ITEMS
 from dcc.jobs.sqlite import TableJobQueue
-from dcc.records import Source, SourceKind
+from dcc.records import Source, SourceAuth, SourceKind
 from dcc.store import sources as source_queries
 from dcc.store.items import count_items
 from dcc.store.search import SearchQuery, search
@@ -47,6 +48,16 @@ class FeedHandler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
             self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(FEED)))
+            self.end_headers()
+            self.wfile.write(FEED)
+        elif self.path == "/members/feed.xml":  # a private source: a partner's feed
+            if self.headers.get("X-Api-Key") != "k3y-of-kemlu":
+                self.send_response(401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
             self.send_header("Content-Length", str(len(FEED)))
             self.end_headers()
             self.wfile.write(FEED)
@@ -171,3 +182,32 @@ async def test_lost_items_are_requeued_once(ctx: Context, sources: list[Source])
             await queue.ack(job)
         assert await workers.requeue_lost_items() == 2
         assert await workers.requeue_lost_items() == 0  # a job is pending now
+
+
+async def test_a_private_source_is_fetched_with_the_secret_from_the_environment(
+    ctx: Context,
+    feed_server: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    partner = replace(
+        local_source("partner", f"{feed_server}/members/feed.xml"),
+        auth=SourceAuth(scheme="header", secret_env="DCC_TEST_PARTNER_KEY", header="X-Api-Key"),
+    )
+    do_sync_sources(ctx.engine, [partner])
+    with ctx.engine.connect() as conn:
+        assert source_queries.get_source(conn, "partner") == partner  # stored: how, not what
+    queue = TableJobQueue(ctx.engine)
+    async with Fetcher(ctx.settings) as fetcher:
+        workers = IngestWorkers(ctx.engine, queue, fetcher, ctx.settings)
+        # Not set on this machine: the source's health says which variable is missing.
+        monkeypatch.delenv("DCC_TEST_PARTNER_KEY", raising=False)
+        assert await workers.fetch_source(partner) is None
+        with ctx.engine.connect() as conn:
+            (health,) = [h for h in source_queries.list_health(conn) if h.source_id == "partner"]
+        assert "DCC_TEST_PARTNER_KEY, which is not set" in (health.last_error or "")
+        assert FeedHandler.requests == []  # nothing was sent without it
+        monkeypatch.setenv("DCC_TEST_PARTNER_KEY", "k3y-of-kemlu")
+        outcome = await workers.fetch_source(partner)
+    assert outcome is not None and len(outcome.new_item_ids) == 2
+    assert "k3y-of-kemlu" not in caplog.text

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +36,7 @@ from dcc.ingest.netguard import (
     redact_url,
     resolve_host,
 )
+from dcc.ingest.source_auth import origin_of
 from dcc.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -192,10 +193,13 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         allow_private: bool = False,
+        credentials: Mapping[str, str] | None = None,
     ) -> FetchResult:
         """GET `url` within the limits, following redirects; raise `SourceError` on failure.
 
         `FetchRefusedError` (a `SourceError`) says the URL, an address or the size was refused.
+        `credentials` (a private source's headers: ingest/source_auth) go only to `url`'s own
+        origin: a redirect to another scheme, host or port is followed without them.
         """
         started = self._clock()
         current = check_url(url)
@@ -205,9 +209,13 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        origin = origin_of(str(current))
         for hop in range(MAX_REDIRECTS + 1):
+            sent = headers
+            if credentials and origin_of(str(current)) == origin:
+                sent = headers | dict(credentials)
             try:
-                reply = await self._send_with_retries(client, current, headers)
+                reply = await self._send_with_retries(client, current, sent)
             except AddressRefusedError as exc:
                 via = f" (redirected from {redact_url(url)})" if hop else ""
                 raise FetchRefusedError(

@@ -21,6 +21,7 @@ from dcc.ingest.actions import (
 )
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.sniff import detect_kind
+from dcc.ingest.source_auth import credentials_for
 from dcc.ingest.sources import parse_content
 from dcc.records import Source, SourceKind
 from dcc.store.sources import get_source
@@ -51,7 +52,9 @@ async def ingest_url(
     result = None
     try:
         result = await fetcher.fetch(
-            url, allow_private=allow_private or bool(source and source.is_private_allowed)
+            url,
+            allow_private=allow_private or bool(source and source.is_private_allowed),
+            credentials=credentials_for(source, url) if source else None,
         )
         if source is None:
             detected = kind or detect_kind(

@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from dcc.errors import SourceConfigError
+from dcc.ingest.source_auth import auth_from_mapping, auth_to_mapping, check_auth_url
 from dcc.records import Source, SourceKind
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -30,6 +31,7 @@ _FIELDS = {
     "allow_private",
     "enabled",
     "mapping",
+    "auth",
 }
 
 
@@ -76,6 +78,14 @@ def source_from_mapping(data: Mapping[str, Any], *, where: str = "source") -> So
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise SourceConfigError(f"{where} {source_id}: tags must be a list of strings")
+    auth = None
+    if "auth" in data:
+        auth = auth_from_mapping(data["auth"], where=f"{where} {source_id}")
+        check_auth_url(
+            url,
+            is_private_allowed=bool(data.get("allow_private", False)),
+            where=f"{where} {source_id}",
+        )
     return Source(
         id=source_id,
         kind=kind,
@@ -88,6 +98,7 @@ def source_from_mapping(data: Mapping[str, Any], *, where: str = "source") -> So
         is_private_allowed=bool(data.get("allow_private", False)),
         is_enabled=bool(data.get("enabled", True)),
         mapping=dict(mapping),
+        auth=auth,
     )
 
 
@@ -112,6 +123,8 @@ def source_to_mapping(source: Source) -> dict[str, Any]:
         data["enabled"] = False
     if source.mapping:
         data["mapping"] = dict(source.mapping)
+    if source.auth is not None:
+        data["auth"] = auth_to_mapping(source.auth)
     return data
 
 

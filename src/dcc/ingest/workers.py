@@ -25,6 +25,7 @@ from dcc.ingest.actions import (
 )
 from dcc.ingest.fetch import Fetcher
 from dcc.ingest.health import unusable_reason
+from dcc.ingest.source_auth import credentials_for
 from dcc.ingest.sources import parse_content
 from dcc.jobs.base import TOPIC_PROCESS_ITEMS, Job, JobQueue
 from dcc.jobs.runner import run_jobs
@@ -200,6 +201,7 @@ class IngestWorkers:
                 etag=etag,
                 last_modified=last_modified,
                 allow_private=source.is_private_allowed,
+                credentials=credentials_for(source, source.url),
             )
             if result.is_not_modified:
                 do_record_fetch_success(
@@ -244,7 +246,12 @@ class IngestWorkers:
         )
         for link in links[:MAX_CAP_LINKS_PER_FETCH]:
             try:
-                fetched = await self.fetcher.fetch(link, allow_private=source.is_private_allowed)
+                # The index's own credentials go with its links, to its own origin only.
+                fetched = await self.fetcher.fetch(
+                    link,
+                    allow_private=source.is_private_allowed,
+                    credentials=credentials_for(source, link),
+                )
                 more = await asyncio.to_thread(self._store, cap_source, fetched.content)
             except SourceError as exc:
                 outcome.report = outcome.report.merged(_problem_report(link, str(exc)))

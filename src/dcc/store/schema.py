@@ -77,6 +77,8 @@ sources = Table(
     Column("interval_s", Integer, nullable=False, default=900),
     Column("is_private_allowed", Boolean, nullable=False, default=False),
     Column("is_enabled", Boolean, nullable=False, default=True),
+    # {"scheme", "secret_env"[, "header"]} of a private source; never the secret itself.
+    Column("auth", JSON),
     Column("created_at", UTCDateTime, nullable=False),
     # HTTP validators for conditional GET.
     Column("etag", Text),

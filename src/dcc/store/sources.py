@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
-from dcc.records import Source, SourceHealth, SourceKind
+from dcc.records import Source, SourceAuth, SourceHealth, SourceKind
 from dcc.store.schema import ingest_problems, items, sources
 
 
@@ -24,6 +25,8 @@ def source_row(source: Source) -> dict[str, Any]:
         "interval_s": source.interval_s,
         "is_private_allowed": source.is_private_allowed,
         "is_enabled": source.is_enabled,
+        # How it authenticates and where its secret is: never the secret (ingest/source_auth).
+        "auth": asdict(source.auth) if source.auth else None,
     }
 
 
@@ -41,6 +44,7 @@ def row_to_source(row: Row[Any]) -> Source:
         is_private_allowed=m["is_private_allowed"],
         is_enabled=m["is_enabled"],
         mapping=m["mapping"] or {},
+        auth=SourceAuth(**m["auth"]) if m["auth"] else None,
     )
 
 

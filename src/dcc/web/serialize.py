@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,9 @@ def source_json(source: Source) -> dict[str, Any]:
         "allow_private": source.is_private_allowed,
         "enabled": source.is_enabled,
         "mapping": dict(source.mapping),
+        # How a private source authenticates and which variable holds its secret, which is
+        # never stored, so never shown.
+        "auth": asdict(source.auth) if source.auth else None,
     }
 
 
