@@ -71,16 +71,21 @@ def test_admin_pages_are_for_administrators(ctx: Context, path: str) -> None:
 
 def test_sources_with_their_health(ctx: Context, admin: tuple[TestClient, str]) -> None:
     from dcc.ingest.actions import do_record_fetch_failure, do_sync_sources
-    from dcc.records import Source, SourceKind
+    from dcc.records import Source, SourceAuth, SourceKind
 
     client, _ = admin
+    wire = Source(id="wire", kind=SourceKind.RSS, url="https://wire.example/rss",
+                  auth=SourceAuth("bearer", "DCC_SECRET_WIRE"))  # fmt: skip
     do_sync_sources(
-        ctx.engine, [Source(id="antara-id", kind=SourceKind.RSS, url="https://antara.example/rss")]
+        ctx.engine,
+        [Source(id="antara-id", kind=SourceKind.RSS, url="https://antara.example/rss"), wire],
     )
     do_record_fetch_failure(ctx.engine, "antara-id", "HTTP 503 fetching https://antara.example/rss")
     page = client.get("/admin/sources").text
     assert "antara-id" in page and "unreachable (1)" in page and "HTTP 503" in page
     assert 'aria-current="page">Sources</a>' in page
+    # A private source says how it authenticates and where its secret is kept.
+    assert "private: bearer, secret in DCC_SECRET_WIRE" in page
 
 
 def test_add_a_source(ctx: Context, admin: tuple[TestClient, str]) -> None:
