@@ -96,13 +96,14 @@ def test_sources_add_list_remove_keeps_file_in_step(home: Path) -> None:
 
 def test_a_private_source_is_added_with_where_its_secret_is(home: Path) -> None:
     dcc("init", "--no-sources", home=home)
-    auth = ("--auth", "header", "--secret-env", "DCC_SECRET_WIRE", "--auth-header", "X-Api-Key")
+    auth = ["--auth", "header", "--secret-env", "DCC_SOURCE_SECRET_WIRE"]
+    auth += ["--auth-header", "X-Api-Key"]
     added = dcc("sources", "add", "wire", "https://wire.example/rss", *auth, home=home)
     assert added.returncode == 0, added.stderr
     written = read_sources_file(home / "sources.toml")
-    assert written[0].auth == SourceAuth("header", "DCC_SECRET_WIRE", "X-Api-Key")
+    assert written[0].auth == SourceAuth("header", "DCC_SOURCE_SECRET_WIRE", "X-Api-Key")
     plain = dcc("sources", "add", "leaky", "http://wire.example/rss", "--auth", "bearer",
-                "--secret-env", "DCC_SECRET_WIRE", home=home)  # fmt: skip
+                "--secret-env", "DCC_SOURCE_SECRET_WIRE", home=home)  # fmt: skip
     assert plain.returncode == 2 and "only over https" in plain.stderr
     assert "leaky" not in (home / "sources.toml").read_text()
 

@@ -17,7 +17,8 @@ from dcc.ingest.source_auth import (
 from dcc.ingest.source_config import source_from_mapping
 from dcc.records import Source, SourceAuth, SourceKind
 
-BEARER = SourceAuth(scheme="bearer", secret_env="DCC_SECRET_WIRE")
+ENV, BASIC, KEY = "DCC_SOURCE_SECRET_X", "DCC_SOURCE_SECRET_BASIC", "DCC_SOURCE_SECRET_KEY"
+BEARER = SourceAuth(scheme="bearer", secret_env="DCC_SOURCE_SECRET_WIRE")
 
 
 @pytest.mark.parametrize(
@@ -25,13 +26,16 @@ BEARER = SourceAuth(scheme="bearer", secret_env="DCC_SECRET_WIRE")
     [
         ("DCC_SECRET", "must be a table"),
         ({"scheme": "bearer", "token": "abc123"}, "a secret never goes in the sources file"),
-        ({"scheme": "digest", "secret_env": "DCC_X_Y"}, "not one of bearer, basic, header"),
+        ({"scheme": "digest", "secret_env": ENV}, "not one of bearer, basic, header"),
         ({"scheme": "bearer", "secret_env": "lower_case"}, "must name an environment variable"),
         ({"scheme": "bearer"}, "must name an environment variable"),
-        ({"scheme": "header", "secret_env": "DCC_X_Y"}, "needs a header name"),
-        ({"scheme": "header", "secret_env": "DCC_X_Y", "header": "X Key"}, "needs a header"),
-        ({"scheme": "header", "secret_env": "DCC_X_Y", "header": "Host"}, "cannot carry"),
-        ({"scheme": "bearer", "secret_env": "DCC_X_Y", "header": "X-Key"}, "only for scheme"),
+        # Another setting (a database password, a signing key) can never be sent to a server.
+        ({"scheme": "bearer", "secret_env": "DCC_DATABASE_URL"}, "only those may be sent"),
+        ({"scheme": "bearer", "secret_env": "DCC_SOURCE_SECRET_"}, "must name"),
+        ({"scheme": "header", "secret_env": ENV}, "needs a header name"),
+        ({"scheme": "header", "secret_env": ENV, "header": "X Key"}, "needs a header"),
+        ({"scheme": "header", "secret_env": ENV, "header": "Host"}, "cannot carry"),
+        ({"scheme": "bearer", "secret_env": ENV, "header": "X-Key"}, "only for scheme"),
     ],
 )
 def test_bad_auth_tables_say_what_is_wrong(data: object, message: str) -> None:
@@ -41,9 +45,9 @@ def test_bad_auth_tables_say_what_is_wrong(data: object, message: str) -> None:
 
 def test_a_header_scheme_keeps_its_header() -> None:
     auth = auth_from_mapping(
-        {"scheme": "header", "secret_env": "DCC_KEY_1", "header": "X-Api-Key"}, where="s"
+        {"scheme": "header", "secret_env": ENV, "header": "X-Api-Key"}, where="s"
     )
-    assert auth == SourceAuth("header", "DCC_KEY_1", "X-Api-Key")
+    assert auth == SourceAuth("header", ENV, "X-Api-Key")
 
 
 @pytest.mark.parametrize(
@@ -59,7 +63,7 @@ def test_credentials_go_only_over_https_or_to_an_intranet(
     url: str, allow_private: bool, message: str | None
 ) -> None:
     data = {"id": "wire", "kind": "rss", "url": url, "allow_private": allow_private,
-            "auth": {"scheme": "bearer", "secret_env": "DCC_SECRET_WIRE"}}  # fmt: skip
+            "auth": {"scheme": "bearer", "secret_env": "DCC_SOURCE_SECRET_WIRE"}}  # fmt: skip
     if message is None:
         assert source_from_mapping(data).auth == BEARER
         check_auth_url(url, is_private_allowed=allow_private, where="s")
@@ -69,31 +73,31 @@ def test_credentials_go_only_over_https_or_to_an_intranet(
 
 
 def test_each_scheme_makes_its_header_from_the_environment() -> None:
-    environ = {"DCC_SECRET_WIRE": " t0ken ", "DCC_BASIC": "kemlu:pa:ss", "DCC_KEY": "k3y"}
+    environ = {"DCC_SOURCE_SECRET_WIRE": " t0ken ", BASIC: "kemlu:pa:ss", KEY: "k3y"}
     assert credential_headers(BEARER, "wire", environ) == {"Authorization": "Bearer t0ken"}
-    basic = credential_headers(SourceAuth("basic", "DCC_BASIC"), "wire", environ)
+    basic = credential_headers(SourceAuth("basic", BASIC), "wire", environ)
     assert basic == {"Authorization": "Basic " + base64.b64encode(b"kemlu:pa:ss").decode()}
-    header = credential_headers(SourceAuth("header", "DCC_KEY", "X-Api-Key"), "wire", environ)
+    header = credential_headers(SourceAuth("header", KEY, "X-Api-Key"), "wire", environ)
     assert header == {"X-Api-Key": "k3y"}
 
 
 def test_a_missing_or_unsendable_secret_is_named_never_shown() -> None:
     with pytest.raises(SourceError, match="needs its secret in the environment variable "
-                       "DCC_SECRET_WIRE, which is not set") as caught:  # fmt: skip
+                       "DCC_SOURCE_SECRET_WIRE, which is not set") as caught:  # fmt: skip
         credential_headers(BEARER, "wire", {})
     assert "wire" in str(caught.value)
     with pytest.raises(SourceError, match="line break") as caught:
-        credential_headers(BEARER, "wire", {"DCC_SECRET_WIRE": "abc\r\nX-Evil: 1"})
+        credential_headers(BEARER, "wire", {"DCC_SOURCE_SECRET_WIRE": "abc\r\nX-Evil: 1"})
     assert "abc" not in str(caught.value)
     with pytest.raises(SourceError, match="user:password") as caught:
-        credential_headers(SourceAuth("basic", "DCC_BASIC"), "wire", {"DCC_BASIC": "s3cret"})
+        credential_headers(SourceAuth("basic", BASIC), "wire", {BASIC: "s3cret"})
     assert "s3cret" not in str(caught.value)
 
 
 def test_credentials_go_with_the_sources_own_origin_only() -> None:
     source = Source(id="wire", kind=SourceKind.CAP_INDEX, url="https://wire.example/cap/index",
                     auth=BEARER)  # fmt: skip
-    environ = {"DCC_SECRET_WIRE": "t0ken"}
+    environ = {"DCC_SOURCE_SECRET_WIRE": "t0ken"}
     assert credentials_for(source, "https://wire.example:443/cap/a.xml", environ)
     for elsewhere in ("https://cdn.example/cap/a.xml", "http://wire.example/cap/a.xml",
                       "https://wire.example:8443/cap/a.xml"):  # fmt: skip

@@ -67,7 +67,7 @@ def test_round_trip(tmp_path: Path) -> None:
             kind=SourceKind.RSS,
             url="https://c.example/premium/rss",
             name="c",
-            auth=SourceAuth(scheme="header", secret_env="DCC_SECRET_C", header="X-Api-Key"),
+            auth=SourceAuth(scheme="header", secret_env="DCC_SOURCE_SECRET_C", header="X-Api-Key"),
         ),
     ]
     path = tmp_path / "s.toml"

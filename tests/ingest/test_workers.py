@@ -192,7 +192,7 @@ async def test_a_private_source_is_fetched_with_the_secret_from_the_environment(
 ) -> None:
     partner = replace(
         local_source("partner", f"{feed_server}/members/feed.xml"),
-        auth=SourceAuth(scheme="header", secret_env="DCC_TEST_PARTNER_KEY", header="X-Api-Key"),
+        auth=SourceAuth("header", "DCC_SOURCE_SECRET_TEST_PARTNER", "X-Api-Key"),
     )
     do_sync_sources(ctx.engine, [partner])
     with ctx.engine.connect() as conn:
@@ -201,13 +201,13 @@ async def test_a_private_source_is_fetched_with_the_secret_from_the_environment(
     async with Fetcher(ctx.settings) as fetcher:
         workers = IngestWorkers(ctx.engine, queue, fetcher, ctx.settings)
         # Not set on this machine: the source's health says which variable is missing.
-        monkeypatch.delenv("DCC_TEST_PARTNER_KEY", raising=False)
+        monkeypatch.delenv("DCC_SOURCE_SECRET_TEST_PARTNER", raising=False)
         assert await workers.fetch_source(partner) is None
         with ctx.engine.connect() as conn:
             (health,) = [h for h in source_queries.list_health(conn) if h.source_id == "partner"]
-        assert "DCC_TEST_PARTNER_KEY, which is not set" in (health.last_error or "")
+        assert "DCC_SOURCE_SECRET_TEST_PARTNER, which is not set" in (health.last_error or "")
         assert FeedHandler.requests == []  # nothing was sent without it
-        monkeypatch.setenv("DCC_TEST_PARTNER_KEY", "k3y-of-kemlu")
+        monkeypatch.setenv("DCC_SOURCE_SECRET_TEST_PARTNER", "k3y-of-kemlu")
         outcome = await workers.fetch_source(partner)
     assert outcome is not None and len(outcome.new_item_ids) == 2
     assert "k3y-of-kemlu" not in caplog.text

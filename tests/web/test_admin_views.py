@@ -75,7 +75,7 @@ def test_sources_with_their_health(ctx: Context, admin: tuple[TestClient, str]) 
 
     client, _ = admin
     wire = Source(id="wire", kind=SourceKind.RSS, url="https://wire.example/rss",
-                  auth=SourceAuth("bearer", "DCC_SECRET_WIRE"))  # fmt: skip
+                  auth=SourceAuth("bearer", "DCC_SOURCE_SECRET_WIRE"))  # fmt: skip
     do_sync_sources(
         ctx.engine,
         [Source(id="antara-id", kind=SourceKind.RSS, url="https://antara.example/rss"), wire],
@@ -85,7 +85,7 @@ def test_sources_with_their_health(ctx: Context, admin: tuple[TestClient, str]) 
     assert "antara-id" in page and "unreachable (1)" in page and "HTTP 503" in page
     assert 'aria-current="page">Sources</a>' in page
     # A private source says how it authenticates and where its secret is kept.
-    assert "private: bearer, secret in DCC_SECRET_WIRE" in page
+    assert "private: bearer, secret in DCC_SOURCE_SECRET_WIRE" in page
 
 
 def test_add_a_source(ctx: Context, admin: tuple[TestClient, str]) -> None:

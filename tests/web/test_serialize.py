@@ -11,11 +11,11 @@ from dcc.web.serialize import source_json
 
 
 def test_a_private_source_shows_how_and_where_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DCC_SECRET_WIRE", "t0ken-that-must-not-show")
+    monkeypatch.setenv("DCC_SOURCE_SECRET_WIRE", "t0ken-that-must-not-show")
     wire = Source(id="wire", kind=SourceKind.RSS, url="https://wire.example/rss",
-                  auth=SourceAuth("bearer", "DCC_SECRET_WIRE"))  # fmt: skip
+                  auth=SourceAuth("bearer", "DCC_SOURCE_SECRET_WIRE"))  # fmt: skip
     shown = source_json(wire)
-    assert shown["auth"] == {"scheme": "bearer", "secret_env": "DCC_SECRET_WIRE",
+    assert shown["auth"] == {"scheme": "bearer", "secret_env": "DCC_SOURCE_SECRET_WIRE",
                              "header": "Authorization"}  # fmt: skip
     assert "t0ken" not in json.dumps(shown)
     public = source_json(Source(id="open", kind=SourceKind.RSS, url="https://open.example/rss"))

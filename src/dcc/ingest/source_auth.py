@@ -9,7 +9,7 @@ a log line or an error message, and rotating it is a restart, not an edit.
     id = "antara-premium"
     kind = "rss"
     url = "https://example.antaranews.com/premium/rss"
-    auth = { scheme = "bearer", secret_env = "DCC_SECRET_ANTARA" }
+    auth = { scheme = "bearer", secret_env = "DCC_SOURCE_SECRET_ANTARA" }
 
 Credentials travel only over https, or to an intranet host the source may reach
 (`allow_private`), and only to the source's own origin: a redirect elsewhere is followed
@@ -29,7 +29,10 @@ from dcc.errors import SourceConfigError, SourceError
 from dcc.records import Source, SourceAuth
 
 SCHEMES = ("bearer", "basic", "header")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,99}$")
+# Only variables of this family may be sent to a source: a sources file (or whoever edits it)
+# must not be able to send another setting, the database URL or a signing key, to a server.
+SECRET_ENV_PREFIX = "DCC_SOURCE_SECRET_"  # noqa: S105 - a variable-name prefix, not a secret
+_ENV_NAME = re.compile(rf"^{SECRET_ENV_PREFIX}[A-Z0-9_]{{1,80}}$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 # Headers the fetcher sets itself, or that would change what is fetched rather than who asks.
 _RESERVED_HEADERS = frozenset(
@@ -42,7 +45,7 @@ _FIELDS = {"scheme", "secret_env", "header"}
 def auth_from_mapping(data: object, *, where: str) -> SourceAuth:
     """Validate a source's `auth` table; raise SourceConfigError naming what is wrong."""
     if not isinstance(data, Mapping):
-        example = '{ scheme = "bearer", secret_env = "DCC_SECRET_NAME" }'
+        example = '{ scheme = "bearer", secret_env = "DCC_SOURCE_SECRET_NAME" }'
         raise SourceConfigError(f"{where}: auth must be a table, e.g. {example}")
     unknown = set(data) - _FIELDS
     if unknown:
@@ -61,7 +64,8 @@ def auth_from_mapping(data: object, *, where: str) -> SourceAuth:
     if not _ENV_NAME.match(secret_env):
         raise SourceConfigError(
             f"{where}: auth secret_env {secret_env!r} must name an environment variable "
-            "(capital letters, digits and '_', e.g. DCC_SECRET_ANTARA)"
+            f"{SECRET_ENV_PREFIX}... (capital letters, digits and '_', e.g. "
+            f"{SECRET_ENV_PREFIX}ANTARA): only those may be sent to a source"
         )
     header = str(data.get("header", "Authorization"))
     if scheme == "header":
