@@ -204,20 +204,29 @@ class SecondOpinion:
         self.max_chars = max_chars
         self._embed = embed  # None: the process's shared encoder, loaded on first use
 
-    def rows_to_ask(self, blended: NDArray[np.float64], prose: Sequence[str]) -> list[int]:
-        """The rows of `blended` whose text (`prose`: `encoder.readable`) the encoder reads."""
-        unsure = (blended.max(axis=1) < self.below).tolist()
-        return [k for k, text in enumerate(prose) if unsure[k] and 0 < len(text) <= self.max_chars]
+    def rows_to_ask(self, blended: NDArray[np.float64], texts: Sequence[str]) -> list[int]:
+        """The rows of `blended` (scores of `texts`) whose text the encoder reads."""
+        return list(self._asked(blended, texts))
+
+    def _asked(self, blended: NDArray[np.float64], texts: Sequence[str]) -> dict[int, str]:
+        # Only an unsure row's text is made readable: most rows are sure, and this runs on
+        # every English text of the stream.
+        asked = {}
+        for k in np.flatnonzero(blended.max(axis=1) < self.below).tolist():
+            prose = readable(texts[k])
+            if 0 < len(prose) <= self.max_chars:
+                asked[k] = prose
+        return asked
 
     def revise(
         self, blended: NDArray[np.float64], texts: Sequence[str]
     ) -> tuple[NDArray[np.float64], dict[int, NDArray[np.float64]]]:
         """`blended` with the asked rows mixed with the encoder's, and those rows' opinions."""
-        prose = [readable(text) for text in texts]
-        asked = self.rows_to_ask(blended, prose)
-        if not asked:
+        prose_of = self._asked(blended, texts)
+        if not prose_of:
             return blended, {}
-        opinions = self.head.probabilities(self.load()([prose[k] for k in asked]))
+        asked = list(prose_of)
+        opinions = self.head.probabilities(self.load()(list(prose_of.values())))
         revised = blended.copy()
         revised[asked] = self.share * opinions + (1 - self.share) * blended[asked]
         return revised, dict(zip(asked, opinions, strict=True))
